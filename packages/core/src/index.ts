@@ -1,0 +1,64 @@
+export {
+  type AuthenticateOptions,
+  type AuthOutcome,
+  type AuthorizeResult,
+  type CoreRequest,
+  type CoreResponse,
+  createSimpleJWT,
+  type Permission,
+  SimpleJWT,
+  type SimpleJWTOptions,
+} from './simplejwt'
+export {
+  AuthenticationFailed,
+  type AuthenticationFailedCode,
+  ConfigurationError,
+  InvalidToken,
+  localize,
+  type Message,
+  message,
+  SimpleJWTError,
+  StoreUnavailableError,
+  type TokenClassMessage,
+  TokenError,
+  ValidationError,
+} from './errors'
+export {
+  type DjangoSettings,
+  defaultUserAuthenticationRule,
+  type ResolvedSettings,
+  type Settings,
+  type SettingsInput,
+} from './settings'
+export {
+  AccessToken,
+  type DecodedToken,
+  type Payload,
+  RefreshToken,
+  SlidingToken,
+  Token,
+  type TokenClass,
+  type TokenContext,
+  TokenUser,
+  type TokenUserClass,
+  UntypedToken,
+} from './tokens'
+export {
+  Serializer,
+  type SerializerClass,
+  type SerializerContext,
+  TokenBlacklistSerializer,
+  TokenObtainPairSerializer,
+  TokenObtainSerializer,
+  TokenObtainSlidingSerializer,
+  TokenRefreshSerializer,
+  TokenRefreshSlidingSerializer,
+  TokenVerifySerializer,
+} from './serializers'
+export type { AuthUser, OutstandingToken, TokenStore, UserStore } from './stores'
+export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'
+export { constantTimeEqual, hashPassword, verifyPassword } from './passwords'
+export type { Algorithm, KeyInput } from './lib/keys'
+export type { Duration } from './lib/duration'
+export type { HeaderInput } from './lib/headers'
+export { negotiateLanguage } from './lib/i18n'

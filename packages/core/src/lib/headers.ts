@@ -1,0 +1,23 @@
+/** Request headers: a Fetch `Headers` object or a plain map as Node and most frameworks give. */
+export type HeaderInput =
+  | { get(name: string): string | null }
+  | Readonly<Record<string, string | readonly string[] | undefined>>
+
+/** The value of header `name` (lower case), repeated headers joined by commas; null when absent. */
+export function headerValue(headers: HeaderInput, name: string): string | null {
+  if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name)
+  const map = headers as Readonly<Record<string, string | readonly string[] | undefined>>
+  let value = map[name]
+  if (value === undefined) {
+    const key = Object.keys(map).find((k) => k.toLowerCase() === name)
+    value = key === undefined ? undefined : map[key]
+  }
+  if (value === undefined) return null
+  return typeof value === 'string' ? value : value.join(',')
+}
+
+/** The header split on ASCII whitespace, as Python's `bytes.split()`; null without a header. */
+export function authorizationParts(value: string | null): string[] | null {
+  if (value === null) return null
+  return value.split(/[ \t\n\r\v\f]+/).filter((part) => part !== '')
+}

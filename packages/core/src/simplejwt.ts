@@ -1,0 +1,370 @@
+import {
+  AuthenticationFailed,
+  ConfigurationError,
+  InvalidToken,
+  type Message,
+  SimpleJWTError,
+  StoreUnavailableError,
+  type TokenClassMessage,
+  TokenError,
+  ValidationError,
+  localize,
+  message,
+} from './errors'
+import { TokenBackend } from './lib/backend'
+import { type HeaderInput, authorizationParts, headerValue } from './lib/headers'
+import { negotiateLanguage } from './lib/i18n'
+import { type PreparedKeys, prepareKeys } from './lib/keys'
+import {
+  type SerializerClass,
+  type SerializerContext,
+  TokenBlacklistSerializer,
+  TokenObtainPairSerializer,
+  TokenObtainSlidingSerializer,
+  TokenRefreshSerializer,
+  TokenRefreshSlidingSerializer,
+  TokenVerifySerializer,
+  readFields,
+} from './serializers'
+import { type Builtins, type ResolvedSettings, type SettingsInput, defaultUserAuthenticationRule, resolveSettings } from './settings'
+import type { AuthUser, TokenStore, UserStore } from './stores'
+import {
+  AccessToken,
+  RefreshToken,
+  SlidingToken,
+  type Token,
+  type TokenClass,
+  type TokenContext,
+  TokenUser,
+  UntypedToken,
+} from './tokens'
+
+export interface SimpleJWTOptions<U extends AuthUser = AuthUser> {
+  /** simplejwt's settings, camelCase or UPPER_SNAKE (see `Settings`). */
+  readonly settings?: SettingsInput
+  /** Where users are found and credentials checked; needed by the obtain endpoints and by authentication with lookup. */
+  readonly users?: UserStore<U>
+  /** Outstanding tokens and the blacklist; without it, nothing is recorded or blacklisted. */
+  readonly tokens?: TokenStore
+  /** The clock, in milliseconds since the epoch. Default `Date.now`. */
+  readonly clock?: () => number
+}
+
+/** A request as the core sees it: headers (names case-insensitive) and the parsed body. */
+export interface CoreRequest {
+  readonly headers: HeaderInput
+  /** The body as a JSON value or form fields; `undefined` when there is none. */
+  readonly body?: unknown
+  /** Passed on to serializers (and so to `UserStore.authenticate` through subclasses). */
+  readonly context?: SerializerContext
+}
+
+/** A response for the adapter to write as it is. */
+export interface CoreResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: unknown
+}
+
+export type AuthOutcome<U extends AuthUser = AuthUser> =
+  | { readonly status: 'authenticated'; readonly user: U | TokenUser; readonly token: Token }
+  /** No credentials of ours in the request: another scheme may apply. */
+  | { readonly status: 'anonymous' }
+  | { readonly status: 'failed'; readonly response: CoreResponse }
+
+/** `authenticated` (DRF's IsAuthenticated), `staff` (IsAdminUser) or a predicate. */
+export type Permission<U extends AuthUser = AuthUser> =
+  | 'authenticated'
+  | 'staff'
+  | ((user: U | TokenUser, token: Token) => boolean)
+
+export interface AuthenticateOptions {
+  /** Build a TokenUser from the token instead of looking the user up (JWTStatelessUserAuthentication). */
+  readonly stateless?: boolean
+}
+
+export type AuthorizeResult<U extends AuthUser = AuthUser> =
+  | { readonly ok: true; readonly user: U | TokenUser; readonly token: Token }
+  | { readonly ok: false; readonly response: CoreResponse }
+
+const BUILTINS: Builtins = {
+  classes: {
+    'rest_framework_simplejwt.tokens.AccessToken': AccessToken,
+    'rest_framework_simplejwt.tokens.RefreshToken': RefreshToken,
+    'rest_framework_simplejwt.tokens.SlidingToken': SlidingToken,
+    'rest_framework_simplejwt.tokens.UntypedToken': UntypedToken,
+    'rest_framework_simplejwt.models.TokenUser': TokenUser,
+    'rest_framework_simplejwt.authentication.default_user_authentication_rule': defaultUserAuthenticationRule,
+    'rest_framework_simplejwt.serializers.TokenObtainPairSerializer': TokenObtainPairSerializer,
+    'rest_framework_simplejwt.serializers.TokenRefreshSerializer': TokenRefreshSerializer,
+    'rest_framework_simplejwt.serializers.TokenVerifySerializer': TokenVerifySerializer,
+    'rest_framework_simplejwt.serializers.TokenBlacklistSerializer': TokenBlacklistSerializer,
+    'rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer': TokenObtainSlidingSerializer,
+    'rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer': TokenRefreshSlidingSerializer,
+  },
+  defaults: {
+    authTokenClasses: [AccessToken],
+    tokenUserClass: TokenUser,
+    serializers: {
+      tokenObtainSerializer: TokenObtainPairSerializer,
+      tokenRefreshSerializer: TokenRefreshSerializer,
+      tokenVerifySerializer: TokenVerifySerializer,
+      tokenBlacklistSerializer: TokenBlacklistSerializer,
+      slidingTokenObtainSerializer: TokenObtainSlidingSerializer,
+      slidingTokenRefreshSerializer: TokenRefreshSlidingSerializer,
+    },
+  },
+}
+
+/**
+ * Resolves and checks the settings, imports the keys once, and returns the configured library.
+ * Every configuration mistake is a {@link ConfigurationError} here, at start-up.
+ */
+export async function createSimpleJWT<U extends AuthUser = AuthUser>(
+  options: SimpleJWTOptions<U> = {},
+): Promise<SimpleJWT<U>> {
+  const settings = resolveSettings(options.settings ?? {}, BUILTINS)
+  if (settings.blacklistAfterRotation && options.tokens === undefined) {
+    throw new ConfigurationError('BLACKLIST_AFTER_ROTATION needs a TokenStore (option `tokens`)')
+  }
+  const keys = await prepareKeys(settings)
+  return new SimpleJWT(settings, keys, options)
+}
+
+/** The configured library: bound token classes, authentication and the token endpoints. */
+export class SimpleJWT<U extends AuthUser = AuthUser> {
+  readonly settings: ResolvedSettings
+  readonly users: UserStore<U> | undefined
+  readonly tokens: TokenStore | undefined
+  /** Milliseconds since the epoch. */
+  readonly now: () => number
+  readonly backend: TokenBackend
+  readonly AccessToken: typeof AccessToken
+  readonly RefreshToken: typeof RefreshToken
+  readonly SlidingToken: typeof SlidingToken
+  readonly UntypedToken: typeof UntypedToken
+  readonly #context: TokenContext
+  readonly #bound = new Map<TokenClass, TokenClass>()
+  readonly #wwwAuthenticate: string
+
+  /** Use {@link createSimpleJWT}, which imports the keys first. */
+  constructor(settings: ResolvedSettings, keys: PreparedKeys, options: SimpleJWTOptions<U>) {
+    this.settings = settings
+    this.users = options.users
+    this.tokens = options.tokens
+    this.now = options.clock ?? Date.now
+    this.backend = new TokenBackend(settings, keys, this.now)
+    this.#context = {
+      settings,
+      backend: this.backend,
+      tokens: this.tokens,
+      now: this.now,
+      bind: (cls) => this.bind(cls),
+    }
+    this.AccessToken = this.bind(AccessToken)
+    this.RefreshToken = this.bind(RefreshToken)
+    this.SlidingToken = this.bind(SlidingToken)
+    this.UntypedToken = this.bind(UntypedToken)
+    this.#wwwAuthenticate = `${settings.authHeaderTypes[0]} realm="api"`
+  }
+
+  /** `cls` bound to this configuration (a subclass carrying it), made once per class. */
+  bind<C extends TokenClass>(cls: C): C {
+    if (cls.context === this.#context) return cls
+    let bound = this.#bound.get(cls)
+    if (bound === undefined) {
+      bound = class extends (cls as TokenClass) {}
+      bound.context = this.#context
+      Object.defineProperty(bound, 'name', { value: cls.name })
+      this.#bound.set(cls, bound)
+    }
+    return bound as C
+  }
+
+  requireUsers(): UserStore<U> {
+    if (this.users === undefined) throw new ConfigurationError('This needs a UserStore (option `users`)')
+    return this.users
+  }
+
+  requireTokens(): TokenStore {
+    if (this.tokens === undefined) throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
+    return this.tokens
+  }
+
+  /** Store failures refuse the request (503) instead of letting it through. */
+  async guardStore<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise
+    } catch (cause) {
+      if (cause instanceof SimpleJWTError) throw cause
+      throw new StoreUnavailableError({ cause })
+    }
+  }
+
+  // Token-level authentication (simplejwt's JWTAuthentication), throwing typed errors.
+
+  /** The raw token from the configured header, null when the request carries none of ours. */
+  rawToken(headers: HeaderInput): string | null {
+    const parts = authorizationParts(headerValue(headers, this.settings.authHeaderName))
+    if (parts === null || parts.length === 0 || !this.settings.authHeaderTypes.includes(parts[0] as string)) return null
+    if (parts.length !== 2) {
+      throw new AuthenticationFailed(
+        message('Authorization header must contain two space-delimited values'),
+        'bad_authorization_header',
+      )
+    }
+    return parts[1] as string
+  }
+
+  /** The first of AUTH_TOKEN_CLASSES that accepts the token; else InvalidToken listing each class's reason. */
+  async validatedToken(raw: string): Promise<Token> {
+    const messages: TokenClassMessage[] = []
+    for (const cls of this.settings.authTokenClasses) {
+      const bound = this.bind(cls)
+      try {
+        return await bound.decode(raw)
+      } catch (error) {
+        if (!(error instanceof TokenError)) throw error
+        messages.push({ tokenClass: cls.name, tokenType: cls.tokenType, message: error.detail })
+      }
+    }
+    throw new InvalidToken(message('Given token not valid for any token type'), { messages })
+  }
+
+  /** The user the token names: looked up (active users only), or a TokenUser when `stateless`. */
+  async tokenUser(token: Token, options: AuthenticateOptions = {}): Promise<U | TokenUser> {
+    const { userIdClaim, userIdField, checkUserIsActive, tokenUserClass } = this.settings
+    if (!token.has(userIdClaim)) {
+      throw new InvalidToken(message('Token contained no recognizable user identification'))
+    }
+    if (options.stateless) return new tokenUserClass(token) as TokenUser
+    const user = await this.guardStore(this.requireUsers().getUser(userIdField, token.get(userIdClaim)))
+    if (user === null) throw new AuthenticationFailed(message('User not found'), 'user_not_found')
+    if (checkUserIsActive && user.isActive === false) {
+      throw new AuthenticationFailed(message('User is inactive'), 'user_inactive')
+    }
+    return user
+  }
+
+  // Request-level calls: plain data in, plain data out.
+
+  /** Authenticates a request as DRF's JWTAuthentication: anonymous when it carries no token of ours. */
+  async authenticate(request: CoreRequest, options: AuthenticateOptions = {}): Promise<AuthOutcome<U>> {
+    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
+    try {
+      const raw = this.rawToken(request.headers)
+      if (raw === null) return { status: 'anonymous' }
+      const token = await this.validatedToken(raw)
+      return { status: 'authenticated', user: await this.tokenUser(token, options), token }
+    } catch (error) {
+      return { status: 'failed', response: this.errorResponse(error, language) }
+    }
+  }
+
+  /** Authenticates and applies a permission: 401 without valid credentials, 403 when refused. */
+  async authorize(
+    request: CoreRequest,
+    options: AuthenticateOptions & { readonly permission?: Permission<U> } = {},
+  ): Promise<AuthorizeResult<U>> {
+    const outcome = await this.authenticate(request, options)
+    if (outcome.status === 'failed') return { ok: false, response: outcome.response }
+    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
+    if (outcome.status === 'anonymous') {
+      return { ok: false, response: this.#respond(401, { detail: localize(NOT_AUTHENTICATED, language) }, language, true) }
+    }
+    const permission = options.permission ?? 'authenticated'
+    const allowed =
+      permission === 'authenticated' ||
+      (permission === 'staff' ? outcome.user.isStaff === true : permission(outcome.user, outcome.token))
+    if (!allowed) {
+      return { ok: false, response: this.#respond(403, { detail: localize(PERMISSION_DENIED, language) }, language) }
+    }
+    return { ok: true, user: outcome.user, token: outcome.token }
+  }
+
+  /** POST {username, password} → 200 {refresh, access} (TOKEN_OBTAIN_SERIALIZER). */
+  obtainTokenPair(request: CoreRequest): Promise<CoreResponse> {
+    return this.handle(this.settings.tokenObtainSerializer, request)
+  }
+
+  /** POST {refresh} → 200 {access} (+ refresh when rotating) (TOKEN_REFRESH_SERIALIZER). */
+  refreshToken(request: CoreRequest): Promise<CoreResponse> {
+    return this.handle(this.settings.tokenRefreshSerializer, request)
+  }
+
+  /** POST {token} → 200 {} (TOKEN_VERIFY_SERIALIZER). */
+  verifyToken(request: CoreRequest): Promise<CoreResponse> {
+    return this.handle(this.settings.tokenVerifySerializer, request)
+  }
+
+  /** POST {refresh} → 200 {} (TOKEN_BLACKLIST_SERIALIZER). Needs a TokenStore. */
+  blacklistToken(request: CoreRequest): Promise<CoreResponse> {
+    return this.handle(this.settings.tokenBlacklistSerializer, request)
+  }
+
+  /** POST {username, password} → 200 {token} (SLIDING_TOKEN_OBTAIN_SERIALIZER). */
+  obtainSlidingToken(request: CoreRequest): Promise<CoreResponse> {
+    return this.handle(this.settings.slidingTokenObtainSerializer, request)
+  }
+
+  /** POST {token} → 200 {token} (SLIDING_TOKEN_REFRESH_SERIALIZER). */
+  refreshSlidingToken(request: CoreRequest): Promise<CoreResponse> {
+    return this.handle(this.settings.slidingTokenRefreshSerializer, request)
+  }
+
+  /** Runs a serializer as simplejwt's TokenViewBase does: fields, validate, errors as responses. */
+  async handle(serializerClass: SerializerClass, request: CoreRequest): Promise<CoreResponse> {
+    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
+    try {
+      const serializer = new serializerClass(this as SimpleJWT, request.context)
+      const attrs = readFields(request.body, serializer.fields())
+      return this.#respond(200, await serializer.validate(attrs), language)
+    } catch (error) {
+      return this.errorResponse(error, language)
+    }
+  }
+
+  /** The response for an error of this library; anything else is rethrown (a bug, not bad input). */
+  errorResponse(error: unknown, language: string): CoreResponse {
+    if (error instanceof AuthenticationFailed) {
+      const body: Record<string, unknown> = { detail: localize(error.detail, language) }
+      if (error.withCode) body['code'] = error.code
+      if (error.messages !== undefined) {
+        body['messages'] = error.messages.map((m) => ({
+          token_class: m.tokenClass,
+          token_type: m.tokenType,
+          message: localize(m.message, language),
+        }))
+      }
+      return this.#respond(401, body, language, true)
+    }
+    if (error instanceof TokenError) {
+      return this.#respond(401, { detail: localize(error.detail, language), code: error.code }, language, true)
+    }
+    if (error instanceof ValidationError) {
+      const body = Object.fromEntries(
+        Object.entries(error.fields).map(([field, list]) => [field, list.map((m) => localize(m, language))]),
+      )
+      return this.#respond(400, body, language)
+    }
+    if (error instanceof StoreUnavailableError) {
+      return this.#respond(503, { detail: localize(error.detail, language), code: error.code }, language)
+    }
+    throw error
+  }
+
+  /** A 400 for a body that could not be parsed, with DRF's words. */
+  parseErrorResponse(detail: Message, headers: HeaderInput): CoreResponse {
+    const language = negotiateLanguage(headerValue(headers, 'accept-language'))
+    return this.#respond(400, { detail: localize(detail, language) }, language)
+  }
+
+  #respond(status: number, body: unknown, language: string, challenge = false): CoreResponse {
+    const headers: Record<string, string> = { 'content-language': language, vary: 'Accept-Language' }
+    if (challenge) headers['www-authenticate'] = this.#wwwAuthenticate
+    return { status, headers, body }
+  }
+}
+
+const NOT_AUTHENTICATED = message('Authentication credentials were not provided.')
+const PERMISSION_DENIED = message('You do not have permission to perform this action.')

@@ -1,0 +1,400 @@
+import {
+  ConfigurationError,
+  SimpleJWTError,
+  StoreUnavailableError,
+  TokenError,
+  message,
+} from './errors'
+import { type Payload, type TokenBackend, TokenBackendError } from './lib/backend'
+import type { ResolvedSettings } from './settings'
+import type { AuthUser, OutstandingToken, TokenStore } from './stores'
+
+export type { Payload }
+
+/** What bound token classes share: the settings, the backend, the store and the clock. */
+export interface TokenContext {
+  readonly settings: ResolvedSettings
+  readonly backend: TokenBackend
+  readonly tokens: TokenStore | undefined
+  /** Milliseconds since the epoch. */
+  readonly now: () => number
+  /** The class bound to this context (cached); classes already bound are returned as they are. */
+  bind<C extends TokenClass>(cls: C): C
+}
+
+/** A token decoded from its compact form, as handed to a token class's constructor. */
+export interface DecodedToken {
+  readonly token: string
+  readonly payload: Payload
+}
+
+/** A token class: `AccessToken`, `RefreshToken`, `SlidingToken`, `UntypedToken` or a subclass. */
+export type TokenClass<T extends Token = Token> = (new (decoded?: DecodedToken) => T) &
+  Omit<typeof Token, 'prototype'>
+
+/** The class of stateless users built from tokens (TOKEN_USER_CLASS). */
+export type TokenUserClass = new (token: Token) => AuthUser
+
+export function tokenError(template: string, ...args: string[]): TokenError {
+  return new TokenError(message(template, ...args))
+}
+
+/**
+ * A JSON Web Token being built or one that was decoded and verified (simplejwt's `Token`).
+ *
+ * Token classes are used bound to a configuration: `sjwt.AccessToken`, `sjwt.RefreshToken`, ...
+ * (see `createSimpleJWT`). Subclass them to add claims or checks, as in simplejwt.
+ */
+export class Token {
+  /** The value of the TOKEN_TYPE_CLAIM claim; null in this base class. */
+  static readonly tokenType: string | null = null
+  /** Whether the blacklist applies to this class (refresh and sliding tokens). */
+  static readonly blacklistable: boolean = false
+  /** The configuration this class is bound to. */
+  static context: TokenContext | undefined = undefined
+
+  /** The lifetime in seconds of new tokens of this class; null when it has none. */
+  static lifetime(_settings: ResolvedSettings): number | null {
+    return null
+  }
+
+  /** The compact token this was decoded from; null for a new token. */
+  readonly token: string | null
+  readonly payload: Payload
+  /** When this object was made (ms since the epoch): the base of `exp`, `iat` and expiry checks. */
+  readonly currentTime: number
+  // Non-enumerable (set in the constructor), so logging a token never prints the settings' keys.
+  declare protected readonly context: TokenContext
+
+  /** A new token (`exp`, `iat`, `jti` set), or, given `decoded`, a wrapper of a decoded one. */
+  constructor(decoded?: DecodedToken) {
+    const cls = this.constructor as TokenClass
+    Object.defineProperty(this, 'context', { value: contextOf(cls), enumerable: false })
+    this.currentTime = this.context.now()
+    if (decoded !== undefined) {
+      this.token = decoded.token
+      this.payload = decoded.payload
+      return
+    }
+    this.token = null
+    const { tokenTypeClaim } = this.context.settings
+    this.payload = tokenTypeClaim === null ? {} : { [tokenTypeClaim]: cls.tokenType }
+    this.setExp()
+    this.setIat()
+    this.setJti()
+  }
+
+  /**
+   * Decodes a compact token and, unless `verify` is false, checks its signature, claims, type and
+   * blacklist entry (simplejwt's `Token(token)`). Throws a {@link TokenError} with a message for
+   * the client.
+   */
+  static async decode<T extends Token>(
+    this: TokenClass<T>,
+    token: unknown,
+    options: { verify?: boolean } = {},
+  ): Promise<T> {
+    const context = contextOf(this)
+    const verify = options.verify ?? true
+    let payload: Payload
+    try {
+      payload = await context.backend.decode(token, verify)
+    } catch (cause) {
+      if (cause instanceof TokenBackendError) throw new TokenError(message('Token is invalid or expired'), { cause })
+      throw cause
+    }
+    const result = new this({ token: token as string, payload })
+    if (verify) await result.verify()
+    return result
+  }
+
+  /** A new token for `user`, carrying its USER_ID_FIELD in USER_ID_CLAIM (recorded as outstanding for blacklistable classes). */
+  static async forUser<T extends Token>(this: TokenClass<T>, user: AuthUser): Promise<T> {
+    const { settings } = contextOf(this)
+    const token = new this()
+    token.set(settings.userIdClaim, userIdValue(user, settings.userIdField))
+    if (this.blacklistable) await token.recordOutstanding()
+    return token
+  }
+
+  /** The resolved settings of this token's configuration. */
+  get settings(): ResolvedSettings {
+    return this.context.settings
+  }
+
+  /** The lifetime of new tokens of this token's class, in seconds. */
+  get lifetime(): number {
+    return (this.constructor as TokenClass).lifetime(this.context.settings) ?? 0
+  }
+
+  get(claim: string): unknown {
+    return this.payload[claim]
+  }
+
+  set(claim: string, value: unknown): this {
+    this.payload[claim] = value
+    return this
+  }
+
+  delete(claim: string): void {
+    delete this.payload[claim]
+  }
+
+  has(claim: string): boolean {
+    return Object.hasOwn(this.payload, claim)
+  }
+
+  /** Signs the payload into its compact form (simplejwt's `str(token)`). */
+  sign(): Promise<string> {
+    return this.context.backend.encode(this.payload)
+  }
+
+  /**
+   * The checks made after decoding: the blacklist (for blacklistable classes), `exp` present and
+   * not passed, the id claim present, the type claim right. Override to add checks.
+   */
+  async verify(): Promise<void> {
+    const { jtiClaim, tokenTypeClaim } = this.context.settings
+    const cls = this.constructor as TokenClass
+    if (cls.blacklistable && this.context.tokens !== undefined) await this.checkBlacklist()
+    // RFC 7519 makes exp optional; simplejwt requires it, so no token lives forever.
+    this.checkExp()
+    if (jtiClaim !== null && !this.has(jtiClaim)) throw tokenError('Token has no id')
+    if (tokenTypeClaim !== null) this.verifyTokenType()
+  }
+
+  /** The type claim is present and names this class's type. */
+  verifyTokenType(): void {
+    const claim = this.context.settings.tokenTypeClaim
+    if (claim === null) return
+    if (!this.has(claim)) throw tokenError('Token has no type')
+    if (this.payload[claim] !== (this.constructor as TokenClass).tokenType) throw tokenError('Token has wrong type')
+  }
+
+  /** Sets the `jti` (JTI_CLAIM) to a new random id: 32 hex digits, as Python's `uuid4().hex`. */
+  setJti(): void {
+    const { jtiClaim } = this.context.settings
+    if (jtiClaim !== null) this.payload[jtiClaim] = crypto.randomUUID().replaceAll('-', '')
+  }
+
+  /** Sets `claim` to `fromTime` plus `lifetime` seconds, as whole seconds since the epoch. */
+  setExp(claim = 'exp', fromTime = this.currentTime, lifetime = this.lifetime): void {
+    this.payload[claim] = Math.floor((fromTime + lifetime * 1000) / 1000)
+  }
+
+  /** Sets `claim` to `atTime` in whole seconds since the epoch. */
+  setIat(claim = 'iat', atTime = this.currentTime): void {
+    this.payload[claim] = Math.floor(atTime / 1000)
+  }
+
+  /** Throws unless `claim` holds a time after `currentTime` minus the leeway. */
+  checkExp(claim = 'exp', currentTime = this.currentTime): void {
+    if (!this.has(claim)) throw tokenError("Token has no '{}' claim", claim)
+    const value = this.payload[claim]
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw tokenError('Token is invalid or expired')
+    if (value * 1000 <= currentTime - this.context.settings.leeway * 1000) {
+      throw tokenError("Token '{}' claim has expired", claim)
+    }
+  }
+
+  /** Throws "Token is blacklisted" when this token's `jti` is on the blacklist. */
+  async checkBlacklist(): Promise<void> {
+    const jti = this.jti
+    if (jti === undefined) return
+    if (await guard(this.store().isBlacklisted(jti))) throw tokenError('Token is blacklisted')
+  }
+
+  /**
+   * Puts this token on the blacklist (recording it as outstanding if needed). Resolves true when
+   * this call blacklisted it, false when it already was: of concurrent calls, exactly one wins.
+   */
+  async blacklist(): Promise<boolean> {
+    return guard(this.store().blacklist(await this.outstandingRecord(null), new Date(this.context.now())))
+  }
+
+  /**
+   * Records this token in the outstanding-token list, when a TokenStore is configured. `signed`
+   * is its compact form when the caller already has it.
+   */
+  async recordOutstanding(signed?: string): Promise<void> {
+    if (this.context.tokens === undefined) return
+    const record = await this.outstandingRecord(new Date(this.currentTime), signed)
+    await guard(this.context.tokens.addOutstanding(record))
+  }
+
+  protected get jti(): string | undefined {
+    const { jtiClaim } = this.context.settings
+    const jti = jtiClaim === null ? undefined : this.payload[jtiClaim]
+    return typeof jti === 'string' ? jti : jti === undefined ? undefined : JSON.stringify(jti)
+  }
+
+  private store(): TokenStore {
+    const store = this.context.tokens
+    if (store === undefined) throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
+    return store
+  }
+
+  private async outstandingRecord(createdAt: Date | null, signed?: string): Promise<OutstandingToken> {
+    const jti = this.jti
+    const exp = this.payload['exp']
+    if (jti === undefined) throw tokenError('Token has no id')
+    if (typeof exp !== 'number') throw tokenError("Token has no '{}' claim", 'exp')
+    const userId = this.payload[this.context.settings.userIdClaim]
+    return {
+      jti,
+      userId: typeof userId === 'string' || typeof userId === 'number' ? userId : null,
+      tokenDigest: await sha256Hex(signed ?? this.token ?? (await this.sign())),
+      createdAt,
+      expiresAt: new Date(exp * 1000),
+    }
+  }
+}
+
+/** An access token: what authentication accepts by default. */
+export class AccessToken extends Token {
+  static override readonly tokenType: string | null = 'access'
+  static override lifetime(settings: ResolvedSettings): number | null {
+    return settings.accessTokenLifetime
+  }
+}
+
+/** A refresh token: exchanged for access tokens; blacklistable. */
+export class RefreshToken extends Token {
+  static override readonly tokenType: string | null = 'refresh'
+  static override readonly blacklistable: boolean = true
+  /** The class of the access tokens this refresh token makes. */
+  static accessTokenClass: TokenClass = AccessToken
+  static override lifetime(settings: ResolvedSettings): number | null {
+    return settings.refreshTokenLifetime
+  }
+
+  /** Claims not copied into access tokens. */
+  protected get noCopyClaims(): readonly (string | null)[] {
+    const { tokenTypeClaim, jtiClaim } = this.context.settings
+    return [tokenTypeClaim, 'exp', jtiClaim, 'jti']
+  }
+
+  /**
+   * A new access token carrying this token's claims (except the no-copy ones), expiring relative
+   * to when this refresh token was made, so a pair expires from the same instant.
+   */
+  get accessToken(): Token {
+    const cls = this.context.bind((this.constructor as typeof RefreshToken).accessTokenClass)
+    const access = new cls()
+    access.setExp(undefined, this.currentTime)
+    const noCopy = this.noCopyClaims
+    for (const [claim, value] of Object.entries(this.payload)) {
+      if (!noCopy.includes(claim)) access.set(claim, value)
+    }
+    return access
+  }
+}
+
+/** A sliding token: authenticates, and is refreshed until its `refresh_exp`; blacklistable. */
+export class SlidingToken extends Token {
+  static override readonly tokenType: string | null = 'sliding'
+  static override readonly blacklistable: boolean = true
+  static override lifetime(settings: ResolvedSettings): number | null {
+    return settings.slidingTokenLifetime
+  }
+
+  constructor(decoded?: DecodedToken) {
+    super(decoded)
+    if (decoded === undefined) {
+      const { slidingTokenRefreshExpClaim, slidingTokenRefreshLifetime } = this.context.settings
+      this.setExp(slidingTokenRefreshExpClaim, this.currentTime, slidingTokenRefreshLifetime)
+    }
+  }
+}
+
+/** A token of any type: for checking signature and expiry only (the verify endpoint). */
+export class UntypedToken extends Token {
+  static override readonly tokenType: string | null = 'untyped'
+  static override lifetime(): number | null {
+    return 0
+  }
+  override verifyTokenType(): void {}
+}
+
+/**
+ * A user built from a token alone, without a lookup (simplejwt's `TokenUser`): the id from
+ * USER_ID_CLAIM, `username`, `is_staff` and `is_superuser` from claims of those names.
+ */
+export class TokenUser implements AuthUser {
+  readonly isActive = true
+  readonly token: Token;
+  readonly [field: string]: unknown
+
+  constructor(token: Token) {
+    this.token = token
+  }
+
+  get id(): unknown {
+    return this.token.get(this.token.settings.userIdClaim)
+  }
+
+  get pk(): unknown {
+    return this.id
+  }
+
+  get username(): string {
+    const value = this.token.get('username')
+    return typeof value === 'string' ? value : ''
+  }
+
+  get isStaff(): boolean {
+    return this.token.get('is_staff') === true
+  }
+
+  get isSuperuser(): boolean {
+    return this.token.get('is_superuser') === true
+  }
+
+  /** Any other claim of the token. */
+  claim(name: string): unknown {
+    return this.token.get(name)
+  }
+
+  toString(): string {
+    return `TokenUser ${String(this.id)}`
+  }
+}
+
+function contextOf(cls: TokenClass): TokenContext {
+  if (cls.tokenType === null) throw tokenError('Cannot create token with no type or lifetime')
+  const context = cls.context
+  if (context === undefined) {
+    throw new ConfigurationError(
+      `${cls.name} is not bound to a configuration: use the class from createSimpleJWT() (e.g. sjwt.${cls.name}) or sjwt.bind(${cls.name})`,
+    )
+  }
+  if (cls.lifetime(context.settings) === null) throw tokenError('Cannot create token with no type or lifetime')
+  return context
+}
+
+function userIdValue(user: AuthUser, field: string): string | number {
+  const id = user[field]
+  if (id === undefined || id === null) {
+    throw new ConfigurationError(`The user has no '${field}' (USER_ID_FIELD) to put in a token`)
+  }
+  // simplejwt keeps integer ids as integers and writes anything else as a string.
+  if (typeof id === 'number' && Number.isInteger(id)) return id
+  if (typeof id === 'bigint' && Number.isSafeInteger(Number(id))) return Number(id)
+  return String(id)
+}
+
+/** Store failures refuse the request (503) instead of letting it through. */
+async function guard<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise
+  } catch (cause) {
+    if (cause instanceof SimpleJWTError) throw cause
+    throw new StoreUnavailableError({ cause })
+  }
+}
+
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
