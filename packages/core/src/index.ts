@@ -1,15 +1,4 @@
 export {
-  type AuthenticateOptions,
-  type AuthOutcome,
-  type AuthorizeResult,
-  type CoreRequest,
-  type CoreResponse,
-  createSimpleJWT,
-  type Permission,
-  SimpleJWT,
-  type SimpleJWTOptions,
-} from './simplejwt'
-export {
   AuthenticationFailed,
   type AuthenticationFailedCode,
   ConfigurationError,
@@ -23,6 +12,25 @@ export {
   TokenError,
   ValidationError,
 } from './errors'
+export { MAX_BODY_BYTES, type ParsedBody, parseBody } from './lib/body'
+export type { Duration } from './lib/duration'
+export type { HeaderInput } from './lib/headers'
+export { negotiateLanguage } from './lib/i18n'
+export type { Algorithm, KeyInput } from './lib/keys'
+export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'
+export { constantTimeEqual, hashPassword, verifyPassword } from './passwords'
+export {
+  Serializer,
+  type SerializerClass,
+  type SerializerContext,
+  TokenBlacklistSerializer,
+  TokenObtainPairSerializer,
+  TokenObtainSerializer,
+  TokenObtainSlidingSerializer,
+  TokenRefreshSerializer,
+  TokenRefreshSlidingSerializer,
+  TokenVerifySerializer,
+} from './serializers'
 export {
   type DjangoSettings,
   defaultUserAuthenticationRule,
@@ -30,6 +38,18 @@ export {
   type Settings,
   type SettingsInput,
 } from './settings'
+export {
+  type AuthenticateOptions,
+  type AuthOutcome,
+  type AuthorizeResult,
+  type CoreRequest,
+  type CoreResponse,
+  createSimpleJWT,
+  type Permission,
+  SimpleJWT,
+  type SimpleJWTOptions,
+} from './simplejwt'
+export type { AuthUser, OutstandingToken, TokenStore, UserStore } from './stores'
 export {
   AccessToken,
   type DecodedToken,
@@ -43,22 +63,3 @@ export {
   type TokenUserClass,
   UntypedToken,
 } from './tokens'
-export {
-  Serializer,
-  type SerializerClass,
-  type SerializerContext,
-  TokenBlacklistSerializer,
-  TokenObtainPairSerializer,
-  TokenObtainSerializer,
-  TokenObtainSlidingSerializer,
-  TokenRefreshSerializer,
-  TokenRefreshSlidingSerializer,
-  TokenVerifySerializer,
-} from './serializers'
-export type { AuthUser, OutstandingToken, TokenStore, UserStore } from './stores'
-export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'
-export { constantTimeEqual, hashPassword, verifyPassword } from './passwords'
-export type { Algorithm, KeyInput } from './lib/keys'
-export type { Duration } from './lib/duration'
-export type { HeaderInput } from './lib/headers'
-export { negotiateLanguage } from './lib/i18n'

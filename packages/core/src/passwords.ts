@@ -40,7 +40,8 @@ async function derive(
       const [, n, salt = '', r, p, hash = ''] = parts
       const expected = fromBase64(hash)
       const options = { N: Number(n), r: Number(r), p: Number(p), dkLen: expected.length }
-      if (![options.N, options.r, options.p].every(Number.isSafeInteger) || options.N > 2 ** 20) return null
+      if (![options.N, options.r, options.p].every(Number.isSafeInteger) || options.N > 2 ** 20)
+        return null
       const actual = await scryptAsync(encoder.encode(password), encoder.encode(salt), {
         ...options,
         maxmem: 128 * options.N * options.r * options.p + 1024 * 1024,
@@ -52,7 +53,9 @@ async function derive(
       const expected = fromBase64(hash)
       const count = Number(iterations)
       if (!Number.isSafeInteger(count) || count < 1 || count > 10_000_000) return null
-      const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, ['deriveBits'])
+      const key = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, [
+        'deriveBits',
+      ])
       const bits = await crypto.subtle.deriveBits(
         { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(salt), iterations: count },
         key,

@@ -1,4 +1,4 @@
-import { AuthenticationFailed, type Message, ValidationError, message } from './errors'
+import { AuthenticationFailed, type Message, message, ValidationError } from './errors'
 import type { SimpleJWT } from './simplejwt'
 import type { AuthUser } from './stores'
 import { type Token, type TokenClass, tokenError } from './tokens'
@@ -46,13 +46,19 @@ export abstract class TokenObtainSerializer extends Serializer {
     return this.tokenClass().forUser(user)
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     const users = this.sjwt.requireUsers()
     this.user = await users.authenticate(attrs)
     if (!this.sjwt.settings.userAuthenticationRule(this.user)) {
-      throw new AuthenticationFailed(message('No active account found with the given credentials'), 'no_active_account', {
-        withCode: false,
-      })
+      throw new AuthenticationFailed(
+        message('No active account found with the given credentials'),
+        'no_active_account',
+        {
+          withCode: false,
+        },
+      )
     }
     return {}
   }
@@ -70,7 +76,9 @@ export class TokenObtainPairSerializer extends TokenObtainSerializer {
     return this.sjwt.RefreshToken
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     const data = await super.validate(attrs)
     const user = this.user as AuthUser
     const refresh = await this.getToken(user)
@@ -87,7 +95,9 @@ export class TokenObtainSlidingSerializer extends TokenObtainSerializer {
     return this.sjwt.SlidingToken
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     const data = await super.validate(attrs)
     const user = this.user as AuthUser
     data['token'] = await (await this.getToken(user)).sign()
@@ -109,7 +119,9 @@ export class TokenRefreshSerializer extends Serializer {
     return this.sjwt.RefreshToken
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     const { settings } = this.sjwt
     const refresh = await this.tokenClass().decode(attrs['refresh'])
     await checkTokenUser(this.sjwt, refresh)
@@ -139,7 +151,9 @@ export class TokenRefreshSlidingSerializer extends Serializer {
     return this.sjwt.SlidingToken
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     const token = await this.tokenClass().decode(attrs['token'])
     token.checkExp(this.sjwt.settings.slidingTokenRefreshExpClaim)
     await checkTokenUser(this.sjwt, token)
@@ -155,14 +169,18 @@ export class TokenVerifySerializer extends Serializer {
     return ['token']
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     const { settings, tokens } = this.sjwt
     const token = await this.sjwt.UntypedToken.decode(attrs['token'])
     const jti = settings.jtiClaim === null ? undefined : token.get(settings.jtiClaim)
     if (settings.blacklistAfterRotation && tokens !== undefined && typeof jti === 'string') {
       if (await this.sjwt.guardStore(tokens.isBlacklisted(jti))) {
         // simplejwt 5.2.2 raises this one untranslated.
-        throw new ValidationError({ non_field_errors: [{ ...message('Token is blacklisted'), translate: false }] })
+        throw new ValidationError({
+          non_field_errors: [{ ...message('Token is blacklisted'), translate: false }],
+        })
       }
     }
     return {}
@@ -179,7 +197,9 @@ export class TokenBlacklistSerializer extends Serializer {
     return this.sjwt.RefreshToken
   }
 
-  override async validate(attrs: Readonly<Record<string, string>>): Promise<Record<string, unknown>> {
+  override async validate(
+    attrs: Readonly<Record<string, string>>,
+  ): Promise<Record<string, unknown>> {
     this.sjwt.requireTokens()
     const refresh = await this.tokenClass().decode(attrs['refresh'])
     if (!(await refresh.blacklist())) throw tokenError('Token is blacklisted')
@@ -202,9 +222,13 @@ async function checkTokenUser(sjwt: SimpleJWT, token: Token): Promise<void> {
   if (!settings.checkUserIsActive || users === undefined || !userId) return
   const user = await sjwt.guardStore(users.getUser(settings.userIdField, userId))
   if (!settings.userAuthenticationRule(user)) {
-    throw new AuthenticationFailed(message('No active account found for the given token.'), 'no_active_account', {
-      withCode: false,
-    })
+    throw new AuthenticationFailed(
+      message('No active account found for the given token.'),
+      'no_active_account',
+      {
+        withCode: false,
+      },
+    )
   }
 }
 
@@ -222,7 +246,9 @@ export function readFields(body: unknown, fields: readonly string[]): Record<str
   }
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError({
-      non_field_errors: [message('Invalid data. Expected a dictionary, but got {datatype}.', pythonTypeName(body))],
+      non_field_errors: [
+        message('Invalid data. Expected a dictionary, but got {datatype}.', pythonTypeName(body)),
+      ],
     })
   }
   const data = body as Record<string, unknown>

@@ -1,9 +1,9 @@
 import { ConfigurationError } from './errors'
-import { ALGORITHMS, type Algorithm, type KeyInput } from './lib/keys'
 import { type Duration, describe, toSeconds } from './lib/duration'
+import { ALGORITHMS, type Algorithm, type KeyInput } from './lib/keys'
+import type { SerializerClass } from './serializers'
 import type { AuthUser } from './stores'
 import type { TokenClass, TokenUserClass } from './tokens'
-import type { SerializerClass } from './serializers'
 
 /**
  * simplejwt's settings, in camelCase. Every field is optional; the defaults are simplejwt 5.2.2's.
@@ -140,8 +140,14 @@ export function defaultUserAuthenticationRule(user: AuthUser | null): boolean {
   return user != null && user.isActive !== false
 }
 
-const REMOVED_SETTINGS = ['AUTH_HEADER_TYPE', 'AUTH_TOKEN_CLASS', 'SECRET_KEY', 'TOKEN_BACKEND_CLASS']
-const SETTINGS_DOC = 'https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html'
+const REMOVED_SETTINGS = [
+  'AUTH_HEADER_TYPE',
+  'AUTH_TOKEN_CLASS',
+  'SECRET_KEY',
+  'TOKEN_BACKEND_CLASS',
+]
+const SETTINGS_DOC =
+  'https://django-rest-framework-simplejwt.readthedocs.io/en/latest/settings.html'
 
 /** The implementations that simplejwt's default dotted paths name; filled by the modules that define them. */
 export interface Builtins {
@@ -227,7 +233,9 @@ function normalize(input: SettingsInput): Settings {
     const key = BY_NAME.get(name)
     if (key === undefined) throw new ConfigurationError(`Unknown setting '${name}'`)
     if (key in out) {
-      throw new ConfigurationError(`Setting '${key}' is given twice (as '${key}' and '${toUpperSnake(key)}')`)
+      throw new ConfigurationError(
+        `Setting '${key}' is given twice (as '${key}' and '${toUpperSnake(key)}')`,
+      )
     }
     if (value !== undefined) out[key] = value
   }
@@ -257,14 +265,20 @@ function claimName(value: unknown, name: string, fallback: string): string | nul
   return value === null ? null : text(value, name, fallback)
 }
 
-function pick<T>(value: unknown, name: string, builtins: Builtins, check: (v: unknown) => v is T): T {
+function pick<T>(
+  value: unknown,
+  name: string,
+  builtins: Builtins,
+  check: (v: unknown) => v is T,
+): T {
   const found = typeof value === 'string' ? builtins.classes[value] : value
   if (typeof value === 'string' && found === undefined) {
     throw new ConfigurationError(
       `${name}: '${value}' is a Python import path; pass the TypeScript class or function instead`,
     )
   }
-  if (!check(found)) throw new ConfigurationError(`${name} must be a class or function; got ${describe(value)}`)
+  if (!check(found))
+    throw new ConfigurationError(`${name} must be a class or function; got ${describe(value)}`)
   return found
 }
 
@@ -277,7 +291,8 @@ const isFunction = (v: unknown): v is never => typeof v === 'function'
 function headerName(value: unknown): string {
   const name = text(value, 'AUTH_HEADER_NAME', 'HTTP_AUTHORIZATION')
   if (/^HTTP_[A-Z0-9_]+$/.test(name)) return name.slice(5).replaceAll('_', '-').toLowerCase()
-  if (name === 'CONTENT_TYPE' || name === 'CONTENT_LENGTH') return name.replace('_', '-').toLowerCase()
+  if (name === 'CONTENT_TYPE' || name === 'CONTENT_LENGTH')
+    return name.replace('_', '-').toLowerCase()
   if (/^[!#$%&'*+\-.^`|~\w]+$/.test(name)) return name.toLowerCase()
   throw new ConfigurationError(
     `AUTH_HEADER_NAME must be a Django META name such as 'HTTP_AUTHORIZATION' or a header name; got ${describe(value)}`,
@@ -349,7 +364,8 @@ export function resolveSettings(input: SettingsInput, builtins: Builtins): Resol
     audience: aud === null ? null : typeof aud === 'string' ? [aud] : aud,
     audienceClaim: aud,
     issuer: optionalText(s.issuer, 'ISSUER'),
-    jsonEncoder: s.jsonEncoder == null ? null : pick(s.jsonEncoder, 'JSON_ENCODER', builtins, isFunction),
+    jsonEncoder:
+      s.jsonEncoder == null ? null : pick(s.jsonEncoder, 'JSON_ENCODER', builtins, isFunction),
     jwkUrl: optionalText(s.jwkUrl, 'JWK_URL'),
     leeway: toSeconds(s.leeway ?? 0, 'LEEWAY'),
     authHeaderTypes: headerTypes(s.authHeaderTypes),

@@ -2,20 +2,21 @@ import {
   AuthenticationFailed,
   ConfigurationError,
   InvalidToken,
-  type Message,
+  localize,
+  message,
   SimpleJWTError,
   StoreUnavailableError,
   type TokenClassMessage,
   TokenError,
   ValidationError,
-  localize,
-  message,
 } from './errors'
 import { TokenBackend } from './lib/backend'
-import { type HeaderInput, authorizationParts, headerValue } from './lib/headers'
+import { parseBody } from './lib/body'
+import { authorizationParts, type HeaderInput, headerValue } from './lib/headers'
 import { negotiateLanguage } from './lib/i18n'
 import { type PreparedKeys, prepareKeys } from './lib/keys'
 import {
+  readFields,
   type SerializerClass,
   type SerializerContext,
   TokenBlacklistSerializer,
@@ -24,9 +25,14 @@ import {
   TokenRefreshSerializer,
   TokenRefreshSlidingSerializer,
   TokenVerifySerializer,
-  readFields,
 } from './serializers'
-import { type Builtins, type ResolvedSettings, type SettingsInput, defaultUserAuthenticationRule, resolveSettings } from './settings'
+import {
+  type Builtins,
+  defaultUserAuthenticationRule,
+  type ResolvedSettings,
+  resolveSettings,
+  type SettingsInput,
+} from './settings'
 import type { AuthUser, TokenStore, UserStore } from './stores'
 import {
   AccessToken,
@@ -94,13 +100,16 @@ const BUILTINS: Builtins = {
     'rest_framework_simplejwt.tokens.SlidingToken': SlidingToken,
     'rest_framework_simplejwt.tokens.UntypedToken': UntypedToken,
     'rest_framework_simplejwt.models.TokenUser': TokenUser,
-    'rest_framework_simplejwt.authentication.default_user_authentication_rule': defaultUserAuthenticationRule,
+    'rest_framework_simplejwt.authentication.default_user_authentication_rule':
+      defaultUserAuthenticationRule,
     'rest_framework_simplejwt.serializers.TokenObtainPairSerializer': TokenObtainPairSerializer,
     'rest_framework_simplejwt.serializers.TokenRefreshSerializer': TokenRefreshSerializer,
     'rest_framework_simplejwt.serializers.TokenVerifySerializer': TokenVerifySerializer,
     'rest_framework_simplejwt.serializers.TokenBlacklistSerializer': TokenBlacklistSerializer,
-    'rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer': TokenObtainSlidingSerializer,
-    'rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer': TokenRefreshSlidingSerializer,
+    'rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer':
+      TokenObtainSlidingSerializer,
+    'rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer':
+      TokenRefreshSlidingSerializer,
   },
   defaults: {
     authTokenClasses: [AccessToken],
@@ -182,12 +191,14 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   }
 
   requireUsers(): UserStore<U> {
-    if (this.users === undefined) throw new ConfigurationError('This needs a UserStore (option `users`)')
+    if (this.users === undefined)
+      throw new ConfigurationError('This needs a UserStore (option `users`)')
     return this.users
   }
 
   requireTokens(): TokenStore {
-    if (this.tokens === undefined) throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
+    if (this.tokens === undefined)
+      throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
     return this.tokens
   }
 
@@ -206,7 +217,12 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   /** The raw token from the configured header, null when the request carries none of ours. */
   rawToken(headers: HeaderInput): string | null {
     const parts = authorizationParts(headerValue(headers, this.settings.authHeaderName))
-    if (parts === null || parts.length === 0 || !this.settings.authHeaderTypes.includes(parts[0] as string)) return null
+    if (
+      parts === null ||
+      parts.length === 0 ||
+      !this.settings.authHeaderTypes.includes(parts[0] as string)
+    )
+      return null
     if (parts.length !== 2) {
       throw new AuthenticationFailed(
         message('Authorization header must contain two space-delimited values'),
@@ -238,7 +254,9 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
       throw new InvalidToken(message('Token contained no recognizable user identification'))
     }
     if (options.stateless) return new tokenUserClass(token) as TokenUser
-    const user = await this.guardStore(this.requireUsers().getUser(userIdField, token.get(userIdClaim)))
+    const user = await this.guardStore(
+      this.requireUsers().getUser(userIdField, token.get(userIdClaim)),
+    )
     if (user === null) throw new AuthenticationFailed(message('User not found'), 'user_not_found')
     if (checkUserIsActive && user.isActive === false) {
       throw new AuthenticationFailed(message('User is inactive'), 'user_inactive')
@@ -249,7 +267,10 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   // Request-level calls: plain data in, plain data out.
 
   /** Authenticates a request as DRF's JWTAuthentication: anonymous when it carries no token of ours. */
-  async authenticate(request: CoreRequest, options: AuthenticateOptions = {}): Promise<AuthOutcome<U>> {
+  async authenticate(
+    request: CoreRequest,
+    options: AuthenticateOptions = {},
+  ): Promise<AuthOutcome<U>> {
     const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
     try {
       const raw = this.rawToken(request.headers)
@@ -270,14 +291,27 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     if (outcome.status === 'failed') return { ok: false, response: outcome.response }
     const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
     if (outcome.status === 'anonymous') {
-      return { ok: false, response: this.#respond(401, { detail: localize(NOT_AUTHENTICATED, language) }, language, true) }
+      return {
+        ok: false,
+        response: this.#respond(
+          401,
+          { detail: localize(NOT_AUTHENTICATED, language) },
+          language,
+          true,
+        ),
+      }
     }
     const permission = options.permission ?? 'authenticated'
     const allowed =
       permission === 'authenticated' ||
-      (permission === 'staff' ? outcome.user.isStaff === true : permission(outcome.user, outcome.token))
+      (permission === 'staff'
+        ? outcome.user.isStaff === true
+        : permission(outcome.user, outcome.token))
     if (!allowed) {
-      return { ok: false, response: this.#respond(403, { detail: localize(PERMISSION_DENIED, language) }, language) }
+      return {
+        ok: false,
+        response: this.#respond(403, { detail: localize(PERMISSION_DENIED, language) }, language),
+      }
     }
     return { ok: true, user: outcome.user, token: outcome.token }
   }
@@ -339,28 +373,61 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
       return this.#respond(401, body, language, true)
     }
     if (error instanceof TokenError) {
-      return this.#respond(401, { detail: localize(error.detail, language), code: error.code }, language, true)
+      return this.#respond(
+        401,
+        { detail: localize(error.detail, language), code: error.code },
+        language,
+        true,
+      )
     }
     if (error instanceof ValidationError) {
       const body = Object.fromEntries(
-        Object.entries(error.fields).map(([field, list]) => [field, list.map((m) => localize(m, language))]),
+        Object.entries(error.fields).map(([field, list]) => [
+          field,
+          list.map((m) => localize(m, language)),
+        ]),
       )
       return this.#respond(400, body, language)
     }
     if (error instanceof StoreUnavailableError) {
-      return this.#respond(503, { detail: localize(error.detail, language), code: error.code }, language)
+      return this.#respond(
+        503,
+        { detail: localize(error.detail, language), code: error.code },
+        language,
+      )
     }
     throw error
   }
 
-  /** A 400 for a body that could not be parsed, with DRF's words. */
-  parseErrorResponse(detail: Message, headers: HeaderInput): CoreResponse {
+  /**
+   * Parses a raw request body as DRF's parsers do (JSON, form, multipart); a body that cannot be
+   * parsed gets its 400/413/415 response.
+   */
+  async parseBody(
+    headers: HeaderInput,
+    raw: Uint8Array | string | null,
+  ): Promise<
+    | { readonly ok: true; readonly body: unknown }
+    | { readonly ok: false; readonly response: CoreResponse }
+  > {
+    const parsed = await parseBody(headerValue(headers, 'content-type'), raw)
+    if (parsed.ok) return parsed
     const language = negotiateLanguage(headerValue(headers, 'accept-language'))
-    return this.#respond(400, { detail: localize(detail, language) }, language)
+    return {
+      ok: false,
+      response: this.#respond(
+        parsed.status,
+        { detail: localize(parsed.detail, language) },
+        language,
+      ),
+    }
   }
 
   #respond(status: number, body: unknown, language: string, challenge = false): CoreResponse {
-    const headers: Record<string, string> = { 'content-language': language, vary: 'Accept-Language' }
+    const headers: Record<string, string> = {
+      'content-language': language,
+      vary: 'Accept-Language',
+    }
     if (challenge) headers['www-authenticate'] = this.#wwwAuthenticate
     return { status, headers, body }
   }

@@ -1,9 +1,9 @@
 import {
   ConfigurationError,
+  message,
   SimpleJWTError,
   StoreUnavailableError,
   TokenError,
-  message,
 } from './errors'
 import { type Payload, type TokenBackend, TokenBackendError } from './lib/backend'
 import type { ResolvedSettings } from './settings'
@@ -29,7 +29,9 @@ export interface DecodedToken {
 }
 
 /** A token class: `AccessToken`, `RefreshToken`, `SlidingToken`, `UntypedToken` or a subclass. */
-export type TokenClass<T extends Token = Token> = (new (decoded?: DecodedToken) => T) &
+export type TokenClass<T extends Token = Token> = (new (
+  decoded?: DecodedToken,
+) => T) &
   Omit<typeof Token, 'prototype'>
 
 /** The class of stateless users built from tokens (TOKEN_USER_CLASS). */
@@ -100,7 +102,8 @@ export class Token {
     try {
       payload = await context.backend.decode(token, verify)
     } catch (cause) {
-      if (cause instanceof TokenBackendError) throw new TokenError(message('Token is invalid or expired'), { cause })
+      if (cause instanceof TokenBackendError)
+        throw new TokenError(message('Token is invalid or expired'), { cause })
       throw cause
     }
     const result = new this({ token: token as string, payload })
@@ -168,7 +171,8 @@ export class Token {
     const claim = this.context.settings.tokenTypeClaim
     if (claim === null) return
     if (!this.has(claim)) throw tokenError('Token has no type')
-    if (this.payload[claim] !== (this.constructor as TokenClass).tokenType) throw tokenError('Token has wrong type')
+    if (this.payload[claim] !== (this.constructor as TokenClass).tokenType)
+      throw tokenError('Token has wrong type')
   }
 
   /** Sets the `jti` (JTI_CLAIM) to a new random id: 32 hex digits, as Python's `uuid4().hex`. */
@@ -191,7 +195,8 @@ export class Token {
   checkExp(claim = 'exp', currentTime = this.currentTime): void {
     if (!this.has(claim)) throw tokenError("Token has no '{}' claim", claim)
     const value = this.payload[claim]
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw tokenError('Token is invalid or expired')
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw tokenError('Token is invalid or expired')
     if (value * 1000 <= currentTime - this.context.settings.leeway * 1000) {
       throw tokenError("Token '{}' claim has expired", claim)
     }
@@ -209,7 +214,9 @@ export class Token {
    * this call blacklisted it, false when it already was: of concurrent calls, exactly one wins.
    */
   async blacklist(): Promise<boolean> {
-    return guard(this.store().blacklist(await this.outstandingRecord(null), new Date(this.context.now())))
+    return guard(
+      this.store().blacklist(await this.outstandingRecord(null), new Date(this.context.now())),
+    )
   }
 
   /**
@@ -230,11 +237,15 @@ export class Token {
 
   private store(): TokenStore {
     const store = this.context.tokens
-    if (store === undefined) throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
+    if (store === undefined)
+      throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
     return store
   }
 
-  private async outstandingRecord(createdAt: Date | null, signed?: string): Promise<OutstandingToken> {
+  private async outstandingRecord(
+    createdAt: Date | null,
+    signed?: string,
+  ): Promise<OutstandingToken> {
     const jti = this.jti
     const exp = this.payload['exp']
     if (jti === undefined) throw tokenError('Token has no id')
@@ -322,7 +333,7 @@ export class UntypedToken extends Token {
  */
 export class TokenUser implements AuthUser {
   readonly isActive = true
-  readonly token: Token;
+  readonly token: Token
   readonly [field: string]: unknown
 
   constructor(token: Token) {
@@ -368,7 +379,8 @@ function contextOf(cls: TokenClass): TokenContext {
       `${cls.name} is not bound to a configuration: use the class from createSimpleJWT() (e.g. sjwt.${cls.name}) or sjwt.bind(${cls.name})`,
     )
   }
-  if (cls.lifetime(context.settings) === null) throw tokenError('Cannot create token with no type or lifetime')
+  if (cls.lifetime(context.settings) === null)
+    throw tokenError('Cannot create token with no type or lifetime')
   return context
 }
 
@@ -394,7 +406,8 @@ async function guard<T>(promise: Promise<T>): Promise<T> {
 }
 
 export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
+  )
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }
-

@@ -1,5 +1,5 @@
-import { CompactSign, base64url, compactVerify, errors } from 'jose'
-import { SimpleJWTError, message } from '../errors'
+import { base64url, CompactSign, compactVerify, errors } from 'jose'
+import { message, SimpleJWTError } from '../errors'
 import type { ResolvedSettings } from '../settings'
 import type { PreparedKeys } from './keys'
 
@@ -51,7 +51,9 @@ export class TokenBackend {
     if (audienceClaim !== null) claims['aud'] = audienceClaim
     if (issuer !== null) claims['iss'] = issuer
     const json = asciiJson(claims, jsonEncoder)
-    return new CompactSign(encoder.encode(json)).setProtectedHeader(this.#header).sign(this.#keys.sign)
+    return new CompactSign(encoder.encode(json))
+      .setProtectedHeader(this.#header)
+      .sign(this.#keys.sign)
   }
 
   /**
@@ -63,7 +65,9 @@ export class TokenBackend {
     let bytes: Uint8Array
     if (verify) {
       try {
-        const result = await compactVerify(token, this.#keys.verify, { algorithms: [this.#settings.algorithm] })
+        const result = await compactVerify(token, this.#keys.verify, {
+          algorithms: [this.#settings.algorithm],
+        })
         // PyJWT refuses unencoded payloads (`b64: false`), which jose ignores without `crit`.
         if (result.protectedHeader.b64 === false) throw invalid()
         bytes = result.payload
@@ -100,7 +104,8 @@ function numeric(value: unknown): number {
 
 function audienceMatches(claim: unknown, accepted: readonly string[]): boolean {
   const list = typeof claim === 'string' ? (claim === '' ? [] : [claim]) : claim
-  if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string')) return false
+  if (!Array.isArray(list) || list.length === 0 || !list.every((a) => typeof a === 'string'))
+    return false
   return accepted.some((a) => list.includes(a))
 }
 
@@ -131,5 +136,8 @@ export function asciiJson(
   replacer: ((this: unknown, key: string, value: unknown) => unknown) | null = null,
 ): string {
   const json = JSON.stringify(value, replacer ?? undefined)
-  return json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return json.replace(
+    /[\u0080-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }

@@ -54,7 +54,10 @@ function parse(value: unknown): number | undefined {
     if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.replace(/\s+/g, '')) {
       return undefined
     }
-    return parts.reduce((sum, [, n, unit]) => sum + Number(n) * (UNIT_SECONDS[unit ?? ''] ?? NaN), 0)
+    return parts.reduce(
+      (sum, [, n, unit]) => sum + Number(n) * (UNIT_SECONDS[unit ?? ''] ?? NaN),
+      0,
+    )
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     let sum = 0

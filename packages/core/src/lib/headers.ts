@@ -5,7 +5,8 @@ export type HeaderInput =
 
 /** The value of header `name` (lower case), repeated headers joined by commas; null when absent. */
 export function headerValue(headers: HeaderInput, name: string): string | null {
-  if (typeof headers.get === 'function') return (headers as { get(name: string): string | null }).get(name)
+  if (typeof headers.get === 'function')
+    return (headers as { get(name: string): string | null }).get(name)
   const map = headers as Readonly<Record<string, string | readonly string[] | undefined>>
   let value = map[name]
   if (value === undefined) {

@@ -1,13 +1,13 @@
 import {
-  type CryptoKey,
   CompactSign,
-  type JWK,
+  type CryptoKey,
   compactVerify,
   createRemoteJWKSet,
   importJWK,
   importPKCS8,
   importSPKI,
   importX509,
+  type JWK,
 } from 'jose'
 import { ConfigurationError } from '../errors'
 
@@ -54,7 +54,8 @@ export interface KeySettings {
 const isHmac = (alg: Algorithm) => alg.startsWith('HS')
 const isCryptoKey = (key: unknown): key is CryptoKey =>
   typeof key === 'object' && key !== null && 'algorithm' in key && 'type' in key && 'usages' in key
-const isPem = (key: unknown): key is string => typeof key === 'string' && key.trimStart().startsWith('-----BEGIN ')
+const isPem = (key: unknown): key is string =>
+  typeof key === 'string' && key.trimStart().startsWith('-----BEGIN ')
 
 /** Imports and checks the configured keys: each key is usable only for `algorithm`'s family. */
 export async function prepareKeys(settings: KeySettings): Promise<PreparedKeys> {
@@ -68,7 +69,9 @@ export async function prepareKeys(settings: KeySettings): Promise<PreparedKeys> 
   }
 
   const sign =
-    signingKey === undefined ? undefined : await asymmetricKey(signingKey, algorithm, 'private', 'SIGNING_KEY')
+    signingKey === undefined
+      ? undefined
+      : await asymmetricKey(signingKey, algorithm, 'private', 'SIGNING_KEY')
   if (jwkUrl !== null) {
     let url: URL
     try {
@@ -78,7 +81,11 @@ export async function prepareKeys(settings: KeySettings): Promise<PreparedKeys> 
     }
     return {
       sign,
-      verify: createRemoteJWKSet(url, { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
+      verify: createRemoteJWKSet(url, {
+        timeoutDuration: 5000,
+        cooldownDuration: 30_000,
+        cacheMaxAge: 600_000,
+      }),
       kid: jwkKid(signingKey),
     }
   }
@@ -115,7 +122,9 @@ async function hmacKey(input: KeyInput, algorithm: Algorithm): Promise<CryptoKey
     bytes = input
   } else {
     if (input.kty !== 'oct' || typeof input.k !== 'string') {
-      throw new ConfigurationError(`${algorithm} needs a shared secret; SIGNING_KEY is a ${input.kty} JWK`)
+      throw new ConfigurationError(
+        `${algorithm} needs a shared secret; SIGNING_KEY is a ${input.kty} JWK`,
+      )
     }
     checkJwkUse(input, algorithm, 'SIGNING_KEY')
     bytes = (await exportRawSecret(input, algorithm)) as Uint8Array
@@ -126,10 +135,13 @@ async function hmacKey(input: KeyInput, algorithm: Algorithm): Promise<CryptoKey
       `SIGNING_KEY is ${bytes.length} bytes; ${algorithm} needs at least ${minimum} (RFC 7518, section 3.2)`,
     )
   }
-  return crypto.subtle.importKey('raw', bytes as Uint8Array<ArrayBuffer>, { name: 'HMAC', hash }, false, [
-    'sign',
-    'verify',
-  ])
+  return crypto.subtle.importKey(
+    'raw',
+    bytes as Uint8Array<ArrayBuffer>,
+    { name: 'HMAC', hash },
+    false,
+    ['sign', 'verify'],
+  )
 }
 
 async function exportRawSecret(jwk: JWK, algorithm: Algorithm): Promise<Uint8Array> {
@@ -153,7 +165,8 @@ function checkJwkUse(jwk: JWK, algorithm: Algorithm, name: string): void {
 
 function jwkKid(input: KeyInput | undefined): string | undefined {
   if (typeof input === 'string' && looksLikeJwk(input)) return jwkKid(JSON.parse(input) as JWK)
-  if (typeof input !== 'object' || input instanceof Uint8Array || isCryptoKey(input)) return undefined
+  if (typeof input !== 'object' || input instanceof Uint8Array || isCryptoKey(input))
+    return undefined
   return typeof input.kid === 'string' ? input.kid : undefined
 }
 
@@ -166,15 +179,19 @@ async function asymmetricKey(
   name: string,
 ): Promise<CryptoKey> {
   if (input instanceof Uint8Array) {
-    throw new ConfigurationError(`${name} must be a PEM or JWK ${kind} key for ${algorithm}, not raw bytes`)
+    throw new ConfigurationError(
+      `${name} must be a PEM or JWK ${kind} key for ${algorithm}, not raw bytes`,
+    )
   }
   if (isCryptoKey(input)) {
-    if (input.type !== kind) throw new ConfigurationError(`${name} must be a ${kind} key; got a ${input.type} key`)
+    if (input.type !== kind)
+      throw new ConfigurationError(`${name} must be a ${kind} key; got a ${input.type} key`)
     return input
   }
   try {
     if (typeof input === 'string') {
-      if (looksLikeJwk(input)) return await asymmetricKey(JSON.parse(input) as JWK, algorithm, kind, name)
+      if (looksLikeJwk(input))
+        return await asymmetricKey(JSON.parse(input) as JWK, algorithm, kind, name)
       if (!isPem(input)) {
         throw new ConfigurationError(
           `${name} must be a PEM or JWK ${kind} key for ${algorithm}; a plain string is an HMAC secret`,
@@ -183,7 +200,9 @@ async function asymmetricKey(
       return await importPem(input, algorithm, kind, name)
     }
     if (input.kty === 'oct') {
-      throw new ConfigurationError(`${name} is a shared secret (oct JWK); ${algorithm} needs a ${kind} key`)
+      throw new ConfigurationError(
+        `${name} is a shared secret (oct JWK); ${algorithm} needs a ${kind} key`,
+      )
     }
     checkJwkUse(input, algorithm, name)
     const hasPrivate = typeof input.d === 'string'
@@ -193,18 +212,30 @@ async function asymmetricKey(
     // A private JWK given as VERIFYING_KEY is reduced to its public part.
     const jwk: JWK =
       kind === 'public' && hasPrivate
-        ? Object.fromEntries(Object.entries(input).filter(([k]) => !(PRIVATE_JWK_MEMBERS as readonly string[]).includes(k)))
+        ? Object.fromEntries(
+            Object.entries(input).filter(
+              ([k]) => !(PRIVATE_JWK_MEMBERS as readonly string[]).includes(k),
+            ),
+          )
         : input
     return (await importJWK(jwk, algorithm)) as CryptoKey
   } catch (cause) {
     if (cause instanceof ConfigurationError) throw cause
-    throw new ConfigurationError(`${name} is not a usable ${kind} key for ${algorithm}: ${(cause as Error).message}`, {
-      cause,
-    })
+    throw new ConfigurationError(
+      `${name} is not a usable ${kind} key for ${algorithm}: ${(cause as Error).message}`,
+      {
+        cause,
+      },
+    )
   }
 }
 
-async function importPem(pem: string, algorithm: Algorithm, kind: 'private' | 'public', name: string) {
+async function importPem(
+  pem: string,
+  algorithm: Algorithm,
+  kind: 'private' | 'public',
+  name: string,
+) {
   const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? ''
   const der = () => pemBody(pem)
   switch (`${kind}:${label}`) {
@@ -221,13 +252,17 @@ async function importPem(pem: string, algorithm: Algorithm, kind: 'private' | 'p
     case 'public:CERTIFICATE':
       return importX509(pem, algorithm)
     default:
-      throw new ConfigurationError(`${name} must be a ${kind} key for ${algorithm}; got a PEM "${label}"`)
+      throw new ConfigurationError(
+        `${name} must be a ${kind} key for ${algorithm}; got a PEM "${label}"`,
+      )
   }
 }
 
 /** Signs and verifies a probe, so a signing key and a verifying key that are not a pair fail at start-up. */
 async function checkPair(sign: CryptoKey, verify: CryptoKey, algorithm: Algorithm): Promise<void> {
-  const probe = await new CompactSign(new Uint8Array([123, 125])).setProtectedHeader({ alg: algorithm }).sign(sign)
+  const probe = await new CompactSign(new Uint8Array([123, 125]))
+    .setProtectedHeader({ alg: algorithm })
+    .sign(sign)
   try {
     await compactVerify(probe, verify, { algorithms: [algorithm] })
   } catch (cause) {
@@ -268,7 +303,8 @@ function ecAlgorithmId(sec1: Uint8Array): Uint8Array {
   const outer = readTlv(sec1, 0)
   for (let at = outer.start; at < outer.end; ) {
     const field = readTlv(sec1, at)
-    if (field.tag === 0xa0) return der(0x30, [EC_PUBLIC_KEY_OID, sec1.slice(field.start, field.end)])
+    if (field.tag === 0xa0)
+      return der(0x30, [EC_PUBLIC_KEY_OID, sec1.slice(field.start, field.end)])
     at = field.end
   }
   throw new ConfigurationError('EC PRIVATE KEY has no curve parameters; convert it to PKCS#8')
@@ -297,4 +333,3 @@ function toPem(label: string, bytes: Uint8Array): string {
   const base64 = btoa(String.fromCharCode(...bytes))
   return `-----BEGIN ${label}-----\n${base64.replace(/.{64}/g, '$&\n')}\n-----END ${label}-----`
 }
-
