@@ -17,8 +17,8 @@ the header entry, which msgfmt always keeps.)
 
 Besides simplejwt and DRF, two Django catalogues carry msgids of interest and take part in the
 lookup, so they are extracted too (limited to those msgids): Django's own catalogue
-("This field is required.") and django.contrib.auth's ("user", shared with simplejwt's
-token_blacklist models). Leaving them out would make the output differ from the reference.
+("This field is required.", "Null characters are not allowed.") and django.contrib.auth's
+("user", shared with simplejwt's token_blacklist models). Leaving them out would make the output differ from the reference.
 """
 import gettext
 import glob
@@ -52,6 +52,9 @@ DRF_MSGIDS = [
     "Not found.",
     "A server error occurred.",
     "No data provided",
+    # CharField's validators: DRF's own, and Django's (found in Django's catalogue).
+    "Surrogate characters are not allowed: U+{code_point:X}.",
+    "Null characters are not allowed.",
 ]
 
 # Same app order and i18n settings as the reference server; the order decides precedence.

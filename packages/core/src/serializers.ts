@@ -50,7 +50,8 @@ export abstract class TokenObtainSerializer extends Serializer {
     attrs: Readonly<Record<string, string>>,
   ): Promise<Record<string, unknown>> {
     const users = this.sjwt.requireUsers()
-    this.user = await users.authenticate(attrs)
+    // A store that cannot answer refuses the login (503), never lets it through.
+    this.user = await this.sjwt.guardStore(users.authenticate(attrs))
     if (!this.sjwt.settings.userAuthenticationRule(this.user)) {
       throw new AuthenticationFailed(
         message('No active account found with the given credentials'),
@@ -65,7 +66,10 @@ export abstract class TokenObtainSerializer extends Serializer {
 
   protected async recordLogin(user: AuthUser): Promise<void> {
     if (this.sjwt.settings.updateLastLogin) {
-      await this.sjwt.requireUsers().updateLastLogin?.(user, new Date(this.sjwt.now()))
+      const users = this.sjwt.requireUsers()
+      if (users.updateLastLogin !== undefined) {
+        await this.sjwt.guardStore(users.updateLastLogin(user, new Date(this.sjwt.now())))
+      }
     }
   }
 }
@@ -237,7 +241,12 @@ const FIELD_ERRORS = {
   null: message('This field may not be null.'),
   blank: message('This field may not be blank.'),
   invalid: message('Not a valid string.'),
+  // Django's ProhibitNullCharactersValidator, which DRF's CharField adds.
+  nullCharacters: message('Null characters are not allowed.'),
 } satisfies Record<string, Message>
+
+// DRF's ProhibitSurrogateCharactersValidator; the code point is written in upper-case hex.
+const SURROGATE = 'Surrogate characters are not allowed: U+{code_point:X}.'
 
 /** Reads `fields` from a body with CharField rules, or throws DRF's ValidationError. */
 export function readFields(body: unknown, fields: readonly string[]): Record<string, string> {
@@ -258,19 +267,57 @@ export function readFields(body: unknown, fields: readonly string[]): Record<str
     const value = Object.hasOwn(data, field) ? data[field] : undefined
     const result = charField(value)
     if (typeof result === 'string') values[field] = result
-    else errors[field] = [result]
+    else errors[field] = result
   }
   if (Object.keys(errors).length > 0) throw new ValidationError(errors)
   return values
 }
 
-function charField(value: unknown): string | Message {
-  if (value === undefined) return FIELD_ERRORS.required
-  if (value === null) return FIELD_ERRORS.null
+// What Python's str.strip() removes (str.isspace), which is not what String.prototype.trim() does:
+// Python also strips U+001C..U+001F and U+0085, and keeps U+FEFF.
+const PY_SPACE = /[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/
+
+/** Python's str.strip(), in linear time (a `\s+$` regex is quadratic on long runs of spaces). */
+function pyStrip(text: string): string {
+  let start = 0
+  let end = text.length
+  while (start < end && PY_SPACE.test(text.charAt(start))) start++
+  while (end > start && PY_SPACE.test(text.charAt(end - 1))) end--
+  return text.slice(start, end)
+}
+
+/** The value or its errors, as DRF's CharField: blank check, str(), strip(), then its validators. */
+function charField(value: unknown): string | Message[] {
+  if (value === undefined) return [FIELD_ERRORS.required]
+  if (value === null) return [FIELD_ERRORS.null]
   // DRF accepts numbers and writes them as strings; any other non-string is invalid.
-  if (typeof value !== 'string' && typeof value !== 'number') return FIELD_ERRORS.invalid
-  const text = String(value).trim()
-  return text === '' ? FIELD_ERRORS.blank : text
+  if (typeof value !== 'string' && typeof value !== 'number') return [FIELD_ERRORS.invalid]
+  const text = pyStrip(String(value))
+  if (text === '') return [FIELD_ERRORS.blank]
+  // Both validators run and both report, as DRF's run_validators collects their errors.
+  const errors: Message[] = []
+  if (text.includes('\0')) errors.push(FIELD_ERRORS.nullCharacters)
+  const surrogate = loneSurrogate(text)
+  if (surrogate !== undefined) errors.push(message(SURROGATE, surrogate.toString(16).toUpperCase()))
+  return errors.length > 0 ? errors : text
+}
+
+/**
+ * The first UTF-16 surrogate not part of a pair: Python's JSON decoder joins a pair into one
+ * character, so only unpaired ones reach DRF's ProhibitSurrogateCharactersValidator.
+ */
+function loneSurrogate(text: string): number | undefined {
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i)
+    if (unit < 0xd800 || unit > 0xdfff) continue
+    const next = text.charCodeAt(i + 1)
+    if (unit <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      i++
+      continue
+    }
+    return unit
+  }
+  return undefined
 }
 
 function pythonTypeName(value: unknown): string {

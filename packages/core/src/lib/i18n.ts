@@ -127,9 +127,10 @@ export function translate(message: string, language: string): string {
 
 /**
  * str.format for the placeholders of the catalogues: simplejwt's positional `{}` and DRF's named
- * `{datatype}`, filled in order.
+ * `{datatype}`, filled in order. A format spec (`{code_point:X}`) is the caller's to apply: the
+ * argument is written as it is.
  */
 export function formatMessage(template: string, ...args: string[]): string {
   let next = 0
-  return template.replace(/\{\w*\}/g, (placeholder) => args[next++] ?? placeholder)
+  return template.replace(/\{\w*(?::\w*)?\}/g, (placeholder) => args[next++] ?? placeholder)
 }
