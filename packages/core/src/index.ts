@@ -18,7 +18,7 @@ export type { HeaderInput } from './lib/headers'
 export { negotiateLanguage } from './lib/i18n'
 export type { Algorithm, KeyInput } from './lib/keys'
 export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'
-export { constantTimeEqual, hashPassword, verifyPassword } from './passwords'
+export { constantTimeEqual, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
 export {
   Serializer,
   type SerializerClass,

@@ -33,13 +33,16 @@ async function derive(
   password: string,
   encoded: string,
 ): Promise<{ actual: Uint8Array; expected: Uint8Array } | null> {
+  // Django derives a fixed length (64 bytes for scrypt, SHA-256's 32 for PBKDF2) and compares the
+  // whole hash: deriving only as many bytes as the stored hash has would let an empty or truncated
+  // hash match (almost) any password.
   const parts = encoded.split('$')
   const [algorithm] = parts
   try {
     if (algorithm === 'scrypt' && parts.length === 6) {
       const [, n, salt = '', r, p, hash = ''] = parts
       const expected = fromBase64(hash)
-      const options = { N: Number(n), r: Number(r), p: Number(p), dkLen: expected.length }
+      const options = { N: Number(n), r: Number(r), p: Number(p), dkLen: SCRYPT.dkLen }
       if (![options.N, options.r, options.p].every(Number.isSafeInteger) || options.N > 2 ** 20)
         return null
       const actual = await scryptAsync(encoder.encode(password), encoder.encode(salt), {
@@ -59,7 +62,7 @@ async function derive(
       const bits = await crypto.subtle.deriveBits(
         { name: 'PBKDF2', hash: 'SHA-256', salt: encoder.encode(salt), iterations: count },
         key,
-        expected.length * 8,
+        256,
       )
       return { actual: new Uint8Array(bits), expected }
     }

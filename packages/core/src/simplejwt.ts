@@ -4,7 +4,6 @@ import {
   InvalidToken,
   localize,
   message,
-  SimpleJWTError,
   StoreUnavailableError,
   type TokenClassMessage,
   TokenError,
@@ -12,6 +11,7 @@ import {
 } from './errors'
 import { TokenBackend } from './lib/backend'
 import { parseBody } from './lib/body'
+import { failClosed } from './lib/fail-closed'
 import { authorizationParts, type HeaderInput, headerValue } from './lib/headers'
 import { negotiateLanguage } from './lib/i18n'
 import { type PreparedKeys, prepareKeys } from './lib/keys'
@@ -202,16 +202,6 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     return this.tokens
   }
 
-  /** Store failures refuse the request (503) instead of letting it through. */
-  async guardStore<T>(promise: Promise<T>): Promise<T> {
-    try {
-      return await promise
-    } catch (cause) {
-      if (cause instanceof SimpleJWTError) throw cause
-      throw new StoreUnavailableError({ cause })
-    }
-  }
-
   // Token-level authentication (simplejwt's JWTAuthentication), throwing typed errors.
 
   /** The raw token from the configured header, null when the request carries none of ours. */
@@ -254,9 +244,8 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
       throw new InvalidToken(message('Token contained no recognizable user identification'))
     }
     if (options.stateless) return new tokenUserClass(token) as TokenUser
-    const user = await this.guardStore(
-      this.requireUsers().getUser(userIdField, token.get(userIdClaim)),
-    )
+    const users = this.requireUsers()
+    const user = await failClosed(() => users.getUser(userIdField, token.get(userIdClaim)))
     if (user === null) throw new AuthenticationFailed(message('User not found'), 'user_not_found')
     if (checkUserIsActive && user.isActive === false) {
       throw new AuthenticationFailed(message('User is inactive'), 'user_inactive')

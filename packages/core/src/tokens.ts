@@ -1,11 +1,6 @@
-import {
-  ConfigurationError,
-  message,
-  SimpleJWTError,
-  StoreUnavailableError,
-  TokenError,
-} from './errors'
+import { ConfigurationError, message, TokenError } from './errors'
 import { type Payload, type TokenBackend, TokenBackendError } from './lib/backend'
+import { failClosed } from './lib/fail-closed'
 import type { ResolvedSettings } from './settings'
 import type { AuthUser, OutstandingToken, TokenStore } from './stores'
 
@@ -206,7 +201,8 @@ export class Token {
   async checkBlacklist(): Promise<void> {
     const jti = this.jti
     if (jti === undefined) return
-    if (await guard(this.store().isBlacklisted(jti))) throw tokenError('Token is blacklisted')
+    if (await failClosed(() => this.store().isBlacklisted(jti)))
+      throw tokenError('Token is blacklisted')
   }
 
   /**
@@ -214,9 +210,9 @@ export class Token {
    * this call blacklisted it, false when it already was: of concurrent calls, exactly one wins.
    */
   async blacklist(): Promise<boolean> {
-    return guard(
-      this.store().blacklist(await this.outstandingRecord(null), new Date(this.context.now())),
-    )
+    const store = this.store()
+    const record = await this.outstandingRecord(null)
+    return failClosed(() => store.blacklist(record, new Date(this.context.now())))
   }
 
   /**
@@ -224,12 +220,14 @@ export class Token {
    * is its compact form when the caller already has it.
    */
   async recordOutstanding(signed?: string): Promise<void> {
-    if (this.context.tokens === undefined) return
+    const store = this.context.tokens
+    if (store === undefined) return
     const record = await this.outstandingRecord(new Date(this.currentTime), signed)
-    await guard(this.context.tokens.addOutstanding(record))
+    await failClosed(() => store.addOutstanding(record))
   }
 
-  protected get jti(): string | undefined {
+  /** The token's id (JTI_CLAIM) as the blacklist keys it: non-string ids as their JSON text. */
+  get jti(): string | undefined {
     const { jtiClaim } = this.context.settings
     const jti = jtiClaim === null ? undefined : this.payload[jtiClaim]
     return typeof jti === 'string' ? jti : jti === undefined ? undefined : JSON.stringify(jti)
@@ -354,11 +352,11 @@ export class TokenUser implements AuthUser {
   }
 
   get isStaff(): boolean {
-    return this.token.get('is_staff') === true
+    return pythonTruthy(this.token.get('is_staff'))
   }
 
   get isSuperuser(): boolean {
-    return this.token.get('is_superuser') === true
+    return pythonTruthy(this.token.get('is_superuser'))
   }
 
   /** Any other claim of the token. */
@@ -369,6 +367,13 @@ export class TokenUser implements AuthUser {
   toString(): string {
     return `TokenUser ${String(this.id)}`
   }
+}
+
+/** Python's truth value of a JSON value, as simplejwt's permission checks read claims. */
+function pythonTruthy(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0
+  if (typeof value === 'object' && value !== null) return Object.keys(value).length > 0
+  return Boolean(value)
 }
 
 function contextOf(cls: TokenClass): TokenContext {
@@ -393,16 +398,6 @@ function userIdValue(user: AuthUser, field: string): string | number {
   if (typeof id === 'number' && Number.isInteger(id)) return id
   if (typeof id === 'bigint' && Number.isSafeInteger(Number(id))) return Number(id)
   return String(id)
-}
-
-/** Store failures refuse the request (503) instead of letting it through. */
-async function guard<T>(promise: Promise<T>): Promise<T> {
-  try {
-    return await promise
-  } catch (cause) {
-    if (cause instanceof SimpleJWTError) throw cause
-    throw new StoreUnavailableError({ cause })
-  }
 }
 
 export async function sha256Hex(text: string): Promise<string> {

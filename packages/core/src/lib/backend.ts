@@ -62,6 +62,8 @@ export class TokenBackend {
    */
   async decode(token: unknown, verify = true): Promise<Payload> {
     if (typeof token !== 'string' || token.length > this.#settings.maxTokenLength) throw invalid()
+    // jose's base64url decoding skips whitespace, so `${token} ` would verify; PyJWT refuses it.
+    if (/\s/.test(token)) throw invalid()
     let bytes: Uint8Array
     if (verify) {
       try {
@@ -82,6 +84,7 @@ export class TokenBackend {
     }
     const payload = parseObject(bytes)
     if (verify) this.#checkClaims(payload)
+    else this.#checkUnverifiedAudience(payload)
     return payload
   }
 
@@ -93,6 +96,12 @@ export class TokenBackend {
     if ('nbf' in payload && !(Math.trunc(numeric(payload['nbf'])) <= now + leeway)) throw invalid()
     if ('exp' in payload && !(Math.trunc(numeric(payload['exp'])) > now - leeway)) throw invalid()
     if (issuer !== null && payload['iss'] !== issuer) throw invalid()
+    if (audience !== null && !audienceMatches(payload['aud'], audience)) throw invalid()
+  }
+
+  /** simplejwt passes PyJWT `verify_aud` whenever AUDIENCE is set, so unverified decoding checks it too. */
+  #checkUnverifiedAudience(payload: Payload): void {
+    const { audience } = this.#settings
     if (audience !== null && !audienceMatches(payload['aud'], audience)) throw invalid()
   }
 }
@@ -109,11 +118,17 @@ function audienceMatches(claim: unknown, accepted: readonly string[]): boolean {
   return accepted.some((a) => list.includes(a))
 }
 
+/** The payload, unverified. PyJWT still reads the header: a JSON object, without `b64: false`. */
 function unverifiedPayload(token: string): Uint8Array {
-  const parts = token.split('.')
-  if (parts.length !== 3 || parts[1] === undefined) throw invalid()
+  const [header, payload, ...rest] = token.split('.')
+  if (header === undefined || payload === undefined || rest.length !== 1) throw invalid()
+  if (parseObject(segment(header))['b64'] === false) throw invalid()
+  return segment(payload)
+}
+
+function segment(text: string): Uint8Array {
   try {
-    return base64url.decode(parts[1])
+    return base64url.decode(text)
   } catch (cause) {
     throw invalid(cause)
   }
@@ -130,14 +145,15 @@ function parseObject(bytes: Uint8Array): Payload {
   return value as Payload
 }
 
-/** JSON as Python's `json.dumps` writes it by default: compact, non-ASCII as `\uXXXX`. */
+/** JSON as Python's `json.dumps` writes it by default: compact, non-ASCII and DEL as `\uXXXX`. */
 export function asciiJson(
   value: unknown,
   replacer: ((this: unknown, key: string, value: unknown) => unknown) | null = null,
 ): string {
   const json = JSON.stringify(value, replacer ?? undefined)
   return json.replace(
-    /[\u0080-\uffff]/g,
+    // ensure_ascii escapes all but printable ASCII, so DEL (U+007F) too.
+    /[\u007f-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   )
 }

@@ -110,15 +110,16 @@ async function hmacKey(input: KeyInput, algorithm: Algorithm): Promise<CryptoKey
     }
     return input
   }
+  const notASecret = () =>
+    new ConfigurationError(
+      `${algorithm} needs a shared secret, but SIGNING_KEY is a PEM, SSH or JWK key: a public key must never be used as an HMAC secret`,
+    )
   let bytes: Uint8Array
   if (typeof input === 'string') {
-    if (isPem(input) || looksLikeJwk(input)) {
-      throw new ConfigurationError(
-        `${algorithm} needs a shared secret, but SIGNING_KEY is a PEM or JWK key: a public key must never be used as an HMAC secret`,
-      )
-    }
+    if (looksAsymmetric(input) || looksLikeJwk(input)) throw notASecret()
     bytes = new TextEncoder().encode(input)
   } else if (input instanceof Uint8Array) {
+    if (looksAsymmetric(new TextDecoder().decode(input))) throw notASecret()
     bytes = input
   } else {
     if (input.kty !== 'oct' || typeof input.k !== 'string') {
@@ -148,6 +149,18 @@ async function exportRawSecret(jwk: JWK, algorithm: Algorithm): Promise<Uint8Arr
   const key = await importJWK({ ...jwk, ext: true }, algorithm)
   if (key instanceof Uint8Array) return key
   return new Uint8Array(await crypto.subtle.exportKey('raw', key))
+}
+
+/**
+ * What PyJWT's HMAC `prepare_key` refuses as a secret: a PEM block anywhere in it, or an SSH
+ * public key (`is_pem_format`, `is_ssh_key`).
+ */
+function looksAsymmetric(text: string): boolean {
+  return (
+    /-----BEGIN [A-Z0-9 ]+-----/.test(text) ||
+    /ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)/.test(text) ||
+    /^\S+-cert-v01@openssh\.com[ \t]+\S/.test(text)
+  )
 }
 
 function looksLikeJwk(text: string): boolean {
@@ -236,21 +249,23 @@ async function importPem(
   kind: 'private' | 'public',
   name: string,
 ) {
-  const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem)?.[1] ?? ''
-  const der = () => pemBody(pem)
+  // jose wants the BEGIN line first, and Django settings often hold keys as """\n-----BEGIN ...""".
+  const text = pem.trim()
+  const label = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1] ?? ''
+  const der = () => pemBody(text)
   switch (`${kind}:${label}`) {
     case 'private:PRIVATE KEY':
-      return importPKCS8(pem, algorithm)
+      return importPKCS8(text, algorithm)
     case 'private:RSA PRIVATE KEY':
       return importPKCS8(toPem('PRIVATE KEY', pkcs8(der(), RSA_ALGORITHM_ID)), algorithm)
     case 'private:EC PRIVATE KEY':
       return importPKCS8(toPem('PRIVATE KEY', pkcs8(der(), ecAlgorithmId(der()))), algorithm)
     case 'public:PUBLIC KEY':
-      return importSPKI(pem, algorithm)
+      return importSPKI(text, algorithm)
     case 'public:RSA PUBLIC KEY':
       return importSPKI(toPem('PUBLIC KEY', spki(der(), RSA_ALGORITHM_ID)), algorithm)
     case 'public:CERTIFICATE':
-      return importX509(pem, algorithm)
+      return importX509(text, algorithm)
     default:
       throw new ConfigurationError(
         `${name} must be a ${kind} key for ${algorithm}; got a PEM "${label}"`,
