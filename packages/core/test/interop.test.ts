@@ -74,7 +74,6 @@ interface Profile {
 }
 
 const LANGUAGES = ['en', 'ko', 'fr', 'es', 'pt-br', 'zh-hans', 'ru', 'de', 'id', 'it'] as const
-const FEW_LANGUAGES = ['en', 'ko', 'de'] as const
 
 const profiles = new Map<ProfileName, Profile>()
 
@@ -234,6 +233,9 @@ class Tally {
   }
 }
 
+/** Requests in flight at once: the reference serves each on its own thread. */
+const POOL_WIDTH = 8
+
 /** Runs `task` over `items`, `width` at a time. */
 async function pool<T>(items: readonly T[], width: number, task: (item: T) => Promise<void>) {
   let next = 0
@@ -270,7 +272,12 @@ type Signer = 'HS256' | 'HS512' | 'RS256' | 'ES256' | 'none'
 /** A compact JWS over exactly these bytes, signed as `alg` says. */
 function jws(
   payload: Record<string, unknown> | unknown[] | string | Uint8Array,
-  options: { alg?: Signer; secret?: string; privateKey?: string; header?: string } = {},
+  options: {
+    alg?: Signer
+    secret?: string
+    privateKey?: string
+    header?: string | Uint8Array
+  } = {},
 ): string {
   const alg = options.alg ?? 'HS256'
   const header = options.header ?? `{"alg":"${alg}","typ":"JWT"}`
@@ -468,18 +475,33 @@ interface MatrixCase {
   readonly skip?: Partial<Record<Endpoint, Skip>>
 }
 
-/** Compares every applicable endpoint in every language; cases run side by side. */
+/** The languages a case is compared in at an endpoint (by their indexes). */
+type LanguagePick = readonly string[] | ((caseIndex: number, endpointIndex: number) => string[])
+
+/**
+ * Two of the other locales per case and endpoint, rotating, so that every locale is compared on
+ * every endpoint without multiplying the run time by eight.
+ */
+const OTHER_LOCALES: LanguagePick = (caseIndex, endpointIndex) => {
+  const others = LANGUAGES.filter((l) => l !== 'en' && l !== 'ko')
+  const at = (shift: number) => others[(caseIndex + endpointIndex + shift) % others.length] ?? 'en'
+  return [at(0), at(others.length / 2)]
+}
+
+/** Compares every applicable endpoint in the languages picked; cases run side by side. */
 async function runMatrix(
   p: Profile,
   cases: readonly MatrixCase[],
-  languages: readonly string[],
+  languages: LanguagePick,
   tally: Tally,
 ): Promise<void> {
-  await pool(cases, 4, async (c) => {
-    for (const endpoint of ENDPOINTS) {
+  await pool([...cases.entries()], POOL_WIDTH, async ([caseIndex, c]) => {
+    for (const [endpointIndex, endpoint] of ENDPOINTS.entries()) {
       // Headers and test/inspect carry strings only: other JSON values go to body endpoints.
       if (typeof c.value !== 'string' && !(endpoint in BODY_ENDPOINTS)) continue
-      for (const language of languages) {
+      const picked =
+        typeof languages === 'function' ? languages(caseIndex, endpointIndex) : languages
+      for (const language of picked) {
         const [reference, core] = await both(p, endpoint, c.value, language)
         tally.check(
           `${p.name} | ${c.name} | ${endpoint} | ${language}`,
@@ -589,26 +611,27 @@ describeWithReference('interoperability with simplejwt 5.2.2', () => {
   })
 
   describe('hs256: equal error bodies', () => {
-    let cases: MatrixCase[] = []
-    beforeAll(async () => {
-      cases = await hs256Cases(profile('hs256'))
-    })
-
+    // Each test mints its own tokens: the blacklist endpoint blacklists the valid refresh tokens.
     it('for bad tokens at every endpoint, in English and Korean', async () => {
+      const p = profile('hs256')
       const tally = new Tally()
-      await runMatrix(profile('hs256'), cases, ['en', 'ko'], tally)
+      await runMatrix(p, await hs256Cases(p), ['en', 'ko'], tally)
       expect(tally.mismatches).toEqual([])
       expect(tally.compared).toBeGreaterThan(0)
     })
 
-    it('for bad tokens at every endpoint, in other languages', async () => {
+    it('for bad tokens at every endpoint, in a rotating sample of eight other locales', async () => {
+      const p = profile('hs256')
       const tally = new Tally()
-      await runMatrix(
-        profile('hs256'),
-        cases,
-        LANGUAGES.filter((l) => l !== 'en' && l !== 'ko'),
-        tally,
-      )
+      await runMatrix(p, await hs256Cases(p), OTHER_LOCALES, tally)
+      expect(tally.mismatches).toEqual([])
+      expect(tally.compared).toBeGreaterThan(0)
+    })
+
+    // Known to fail: see pythonEncodingCases.
+    it('for payloads and headers Python reads in UTF-16, UTF-32 or with surrogates', async () => {
+      const tally = new Tally()
+      await runMatrix(profile('hs256'), pythonEncodingCases(), ['en', 'ko'], tally)
       expect(tally.mismatches).toEqual([])
       expect(tally.compared).toBeGreaterThan(0)
     })
@@ -897,11 +920,6 @@ async function hs256Cases(p: Profile): Promise<MatrixCase[]> {
       value: jws(withBytes(claims({ name: '@' }), [0xff, 0xfe])),
     },
     {
-      name: 'payload with a UTF-8 encoded lone surrogate',
-      value: jws(withBytes(claims({ name: '@' }), [0xed, 0xa0, 0x80])),
-    },
-    { name: 'payload in UTF-16', value: jws(Buffer.from(JSON.stringify(claims()), 'utf16le')) },
-    {
       name: 'payload with a UTF-8 byte order mark',
       value: jws(
         Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(claims()))]),
@@ -1009,6 +1027,47 @@ async function asymmetricCases(p: Profile): Promise<MatrixCase[]> {
   ]
 }
 
+/** JSON text as UTF-32LE bytes (ASCII text only). */
+function utf32le(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length * 4)
+  for (let i = 0; i < text.length; i++) bytes[i * 4] = text.charCodeAt(i)
+  return bytes
+}
+
+/** The reference's harness views answer 500 when a payload holding a lone surrogate is rendered. */
+const RENDERS_LONE_SURROGATE: Skip = {
+  why: "the reference's test views crash (500) writing a lone surrogate into the response",
+  reference: 500,
+  core: 401,
+}
+
+/**
+ * Correctly signed tokens whose JSON is not plain UTF-8: PyJWT reads both segments with Python's
+ * `json.loads(bytes)`, which guesses UTF-16 and UTF-32 from the zero bytes and decodes UTF-8 with
+ * 'surrogatepass'; the core reads strict UTF-8 (jose for the header, TextDecoder for the payload).
+ */
+function pythonEncodingCases(): MatrixCase[] {
+  const text = JSON.stringify(claims())
+  return [
+    { name: 'payload in UTF-16LE', value: jws(Buffer.from(text, 'utf16le')) },
+    { name: 'payload in UTF-32LE', value: jws(utf32le(text)) },
+    {
+      name: 'header in UTF-16LE',
+      value: jws(JSON.parse(text) as Record<string, unknown>, {
+        header: Buffer.from('{"alg":"HS256","typ":"JWT"}', 'utf16le'),
+      }),
+    },
+    {
+      name: 'payload with a UTF-8 encoded lone surrogate',
+      value: jws(withBytes(claims({ name: '@' }), [0xed, 0xa0, 0x80])),
+      skip: skipping(
+        ['protected', 'stateless', 'inspect:access', 'inspect:untyped'],
+        RENDERS_LONE_SURROGATE,
+      ),
+    },
+  ]
+}
+
 // --- obtain endpoints ---------------------------------------------------------------------------
 
 const FIELD_BODIES: readonly (readonly [string, string])[] = [
@@ -1043,24 +1102,28 @@ const CREDENTIAL_BODIES: readonly (readonly [string, string])[] = [
 ]
 
 async function compareObtain(p: Profile, tally: Tally): Promise<void> {
-  const endpoints = [
-    ['api/token/', (r: CoreRequest) => p.sjwt.obtainTokenPair(r)],
-    ['api/token/sliding/', (r: CoreRequest) => p.sjwt.obtainSlidingToken(r)],
-  ] as const
-  const jobs: [string, string, string][] = []
-  for (const [name, json] of FIELD_BODIES)
-    for (const language of LANGUAGES) jobs.push([name, json, language])
-  // Checking a password costs the reference ~0.1 s (PBKDF2): fewer languages for these.
-  for (const [name, json] of CREDENTIAL_BODIES)
-    for (const language of FEW_LANGUAGES) jobs.push([name, json, language])
-  await pool(jobs, 4, async ([name, json, language]) => {
-    for (const [path, endpoint] of endpoints) {
-      const headers = languageHeaders(language)
-      const [reference, core] = await Promise.all([
-        onReference(p.reference, path, { json, headers }),
-        onCore(p.sjwt, endpoint, json, headers),
-      ])
-      tally.check(`${p.name} | ${name} | POST ${path} | ${language}`, reference, core)
-    }
+  const pair = ['api/token/', (r: CoreRequest) => p.sjwt.obtainTokenPair(r)] as const
+  const sliding = ['api/token/sliding/', (r: CoreRequest) => p.sjwt.obtainSlidingToken(r)] as const
+  type Job = readonly [name: string, json: string, language: string, endpoint: typeof pair]
+  const jobs: Job[] = []
+  for (const [name, json] of FIELD_BODIES) {
+    for (const language of LANGUAGES)
+      jobs.push([name, json, language, pair], [name, json, language, sliding])
+  }
+  // Checking a password costs the reference a few hundred milliseconds of PBKDF2: English, Korean
+  // and a rotating third locale at the pair endpoint, English at the sliding one.
+  const others = LANGUAGES.filter((l) => l !== 'en' && l !== 'ko')
+  for (const [index, [name, json]] of CREDENTIAL_BODIES.entries()) {
+    const third = others[index % others.length] ?? 'de'
+    for (const language of ['en', 'ko', third]) jobs.push([name, json, language, pair])
+    jobs.push([name, json, 'en', sliding])
+  }
+  await pool(jobs, POOL_WIDTH, async ([name, json, language, [path, endpoint]]) => {
+    const headers = languageHeaders(language)
+    const [reference, core] = await Promise.all([
+      onReference(p.reference, path, { json, headers }),
+      onCore(p.sjwt, endpoint, json, headers),
+    ])
+    tally.check(`${p.name} | ${name} | POST ${path} | ${language}`, reference, core)
   })
 }
