@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { DUMMY_PASSWORD_HASH, constantTimeEqual, hashPassword, verifyPassword } from './passwords'
+import { constantTimeEqual, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
 
 // Made once with Django 3.2's make_password (/usr/bin/python3 -c "import django; from django.conf
 // import settings; settings.configure(); from django.contrib.auth.hashers import make_password;
 // print(make_password('secret'))"). Django 3.2 has no ScryptPasswordHasher, so there is no Django
 // scrypt hash to check against.
-const DJANGO_PBKDF2 = 'pbkdf2_sha256$260000$AUnVmthvN9dv4U44yMMRpS$SzO9rREkkeix6/7O0lFutCF2nrlgpPTX9epQeF7diRU='
+const DJANGO_PBKDF2 =
+  'pbkdf2_sha256$260000$AUnVmthvN9dv4U44yMMRpS$SzO9rREkkeix6/7O0lFutCF2nrlgpPTX9epQeF7diRU='
 // make_password('pässwörd'): the password is UTF-8 encoded.
 const DJANGO_PBKDF2_NON_ASCII =
   'pbkdf2_sha256$260000$IE5vNWi0eKMGIKZTp1ydER$tLZnnhj+onQ8RyD34nxTKalMUNdwkZhWO+mMDnnI2dQ='
@@ -68,6 +69,8 @@ describe('verifyPassword', () => {
     ['scrypt with N too large', 'scrypt$2097152$salt$8$1$AAAA'],
     ['scrypt with r = 0', 'scrypt$16384$salt$0$1$AAAA'],
     ['scrypt with p = 0', 'scrypt$16384$salt$8$0$AAAA'],
+    ['scrypt with a huge r (a check would take minutes)', 'scrypt$16384$salt$4096$1$AAAA'],
+    ['scrypt with a huge p', 'scrypt$16384$salt$8$1000000$AAAA'],
     ['scrypt with negative N', 'scrypt$-16384$salt$8$1$AAAA'],
     ['scrypt with a hash that is not base64', 'scrypt$16384$salt$8$1$!!!not base64!!!'],
     ['scrypt with an empty hash', 'scrypt$16384$salt$8$1$'],
@@ -88,14 +91,24 @@ describe('verifyPassword', () => {
     const encoded = await hashPassword('secret')
     const prefix = encoded.slice(0, encoded.lastIndexOf('$') + 1)
     const hash = Buffer.from(encoded.slice(encoded.lastIndexOf('$') + 1), 'base64')
-    for (const bytes of [hash.subarray(0, 1), hash.subarray(0, 32), Buffer.concat([hash, Buffer.from([0])])]) {
+    for (const bytes of [
+      hash.subarray(0, 1),
+      hash.subarray(0, 32),
+      Buffer.concat([hash, Buffer.from([0])]),
+    ]) {
       expect(await verifyPassword('secret', `${prefix}${bytes.toString('base64')}`)).toBe(false)
     }
     const djangoPrefix = DJANGO_PBKDF2.slice(0, DJANGO_PBKDF2.lastIndexOf('$') + 1)
-    const djangoHash = Buffer.from(DJANGO_PBKDF2.slice(DJANGO_PBKDF2.lastIndexOf('$') + 1), 'base64')
-    expect(await verifyPassword('secret', `${djangoPrefix}${djangoHash.subarray(0, 1).toString('base64')}`)).toBe(
-      false,
+    const djangoHash = Buffer.from(
+      DJANGO_PBKDF2.slice(DJANGO_PBKDF2.lastIndexOf('$') + 1),
+      'base64',
     )
+    expect(
+      await verifyPassword(
+        'secret',
+        `${djangoPrefix}${djangoHash.subarray(0, 1).toString('base64')}`,
+      ),
+    ).toBe(false)
   })
 })
 

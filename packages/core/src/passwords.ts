@@ -43,8 +43,9 @@ async function derive(
       const [, n, salt = '', r, p, hash = ''] = parts
       const expected = fromBase64(hash)
       const options = { N: Number(n), r: Number(r), p: Number(p), dkLen: SCRYPT.dkLen }
-      if (![options.N, options.r, options.p].every(Number.isSafeInteger) || options.N > 2 ** 20)
-        return null
+      // Bounds keep a hostile hash in the store from making a check take minutes or gigabytes.
+      const bounded = options.N <= 2 ** 20 && options.r <= 32 && options.p <= 16
+      if (![options.N, options.r, options.p].every(Number.isSafeInteger) || !bounded) return null
       const actual = await scryptAsync(encoder.encode(password), encoder.encode(salt), {
         ...options,
         maxmem: 128 * options.N * options.r * options.p + 1024 * 1024,

@@ -111,12 +111,18 @@ describe('names', () => {
   })
 
   it('accepts both spellings mixed, for different settings', async () => {
-    const s = await resolve({ ACCESS_TOKEN_LIFETIME: 60, refreshTokenLifetime: 120 } as SettingsInput)
+    const s = await resolve({
+      ACCESS_TOKEN_LIFETIME: 60,
+      refreshTokenLifetime: 120,
+    } as SettingsInput)
     expect([s.accessTokenLifetime, s.refreshTokenLifetime]).toEqual([60, 120])
   })
 
   it('refuses a setting given in both spellings', async () => {
-    const error = await refused({ ACCESS_TOKEN_LIFETIME: 60, accessTokenLifetime: 120 } as SettingsInput)
+    const error = await refused({
+      ACCESS_TOKEN_LIFETIME: 60,
+      accessTokenLifetime: 120,
+    } as SettingsInput)
     expect(error.message).toMatch(/accessTokenLifetime.*twice|twice.*accessTokenLifetime/)
     expect(error.message).toContain('ACCESS_TOKEN_LIFETIME')
   })
@@ -141,9 +147,9 @@ describe('names', () => {
 
   it('refuses settings that are not an object', async () => {
     for (const settings of [[], 'HS256', 42]) {
-      await expect(createSimpleJWT({ settings: settings as unknown as SettingsInput })).rejects.toThrow(
-        ConfigurationError,
-      )
+      await expect(
+        createSimpleJWT({ settings: settings as unknown as SettingsInput }),
+      ).rejects.toThrow(ConfigurationError)
     }
   })
 
@@ -249,13 +255,16 @@ describe('import paths', () => {
         'rest_framework_simplejwt.tokens.UntypedToken',
       ],
       TOKEN_USER_CLASS: 'rest_framework_simplejwt.models.TokenUser',
-      USER_AUTHENTICATION_RULE: 'rest_framework_simplejwt.authentication.default_user_authentication_rule',
+      USER_AUTHENTICATION_RULE:
+        'rest_framework_simplejwt.authentication.default_user_authentication_rule',
       TOKEN_OBTAIN_SERIALIZER: 'rest_framework_simplejwt.serializers.TokenObtainPairSerializer',
       TOKEN_REFRESH_SERIALIZER: 'rest_framework_simplejwt.serializers.TokenRefreshSerializer',
       TOKEN_VERIFY_SERIALIZER: 'rest_framework_simplejwt.serializers.TokenVerifySerializer',
       TOKEN_BLACKLIST_SERIALIZER: 'rest_framework_simplejwt.serializers.TokenBlacklistSerializer',
-      SLIDING_TOKEN_OBTAIN_SERIALIZER: 'rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer',
-      SLIDING_TOKEN_REFRESH_SERIALIZER: 'rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer',
+      SLIDING_TOKEN_OBTAIN_SERIALIZER:
+        'rest_framework_simplejwt.serializers.TokenObtainSlidingSerializer',
+      SLIDING_TOKEN_REFRESH_SERIALIZER:
+        'rest_framework_simplejwt.serializers.TokenRefreshSlidingSerializer',
     })
     expect(s.authTokenClasses).toEqual([AccessToken, SlidingToken, UntypedToken])
     expect(s.tokenUserClass).toBe(TokenUser)
@@ -327,9 +336,15 @@ describe('other values', () => {
   })
 
   it('BLACKLIST_AFTER_ROTATION needs a TokenStore', async () => {
-    const settings = { SIGNING_KEY: SECRET, ROTATE_REFRESH_TOKENS: true, BLACKLIST_AFTER_ROTATION: true }
+    const settings = {
+      SIGNING_KEY: SECRET,
+      ROTATE_REFRESH_TOKENS: true,
+      BLACKLIST_AFTER_ROTATION: true,
+    }
     await expect(createSimpleJWT({ settings })).rejects.toThrow(/TokenStore/)
-    await expect(createSimpleJWT({ settings, tokens: new MemoryTokenStore() })).resolves.toBeDefined()
+    await expect(
+      createSimpleJWT({ settings, tokens: new MemoryTokenStore() }),
+    ).resolves.toBeDefined()
   })
 })
 
@@ -349,7 +364,11 @@ describe('the resolved settings', () => {
   })
 
   it('do not change the input', async () => {
-    const input = { SIGNING_KEY: SECRET, AUTH_HEADER_TYPES: ['Bearer'], ACCESS_TOKEN_LIFETIME: '5m' }
+    const input = {
+      SIGNING_KEY: SECRET,
+      AUTH_HEADER_TYPES: ['Bearer'],
+      ACCESS_TOKEN_LIFETIME: '5m',
+    }
     const copy = structuredClone(input)
     const s = await resolve(input)
     expect(input).toEqual(copy)
@@ -371,7 +390,8 @@ describe('the resolved settings', () => {
   })
 
   it('hide asymmetric keys too', async () => {
-    const key = (name: string) => readFileSync(new URL(`../test/keys/${name}`, import.meta.url), 'utf8')
+    const key = (name: string) =>
+      readFileSync(new URL(`../test/keys/${name}`, import.meta.url), 'utf8')
     const SIGNING_KEY = key('rsa-private.pem')
     const VERIFYING_KEY = key('rsa-public.pem')
     const s = await resolve({ ALGORITHM: 'RS256', SIGNING_KEY, VERIFYING_KEY })

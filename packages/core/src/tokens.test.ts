@@ -5,11 +5,11 @@ import {
   AuthenticationFailed,
   ConfigurationError,
   InvalidToken,
+  message,
   SimpleJWTError,
   StoreUnavailableError,
   TokenError,
   ValidationError,
-  message,
 } from './errors'
 import { TokenBackendError } from './lib/backend'
 import { MemoryTokenStore } from './memory'
@@ -23,8 +23,8 @@ import {
   SlidingToken,
   Token,
   TokenUser,
-  UntypedToken,
   tokenError,
+  UntypedToken,
 } from './tokens'
 
 const SECRET = 'tokens-test-secret-long-enough-for-hs256'
@@ -41,7 +41,10 @@ beforeEach(() => {
 })
 
 /** A configuration with the fixed clock; `tokens: null` for one without a TokenStore. */
-async function setup(settings: SettingsInput = {}, tokens: TokenStore | null = new MemoryTokenStore()) {
+async function setup(
+  settings: SettingsInput = {},
+  tokens: TokenStore | null = new MemoryTokenStore(),
+) {
   return createSimpleJWT({
     settings: { SIGNING_KEY: SECRET, ...settings },
     clock,
@@ -274,7 +277,9 @@ describe('forUser', () => {
   it('works without a TokenStore, recording nothing', async () => {
     const sjwt = await setup({}, null)
     const refresh = await sjwt.RefreshToken.forUser({ id: 1 })
-    await expect(sjwt.RefreshToken.decode(await refresh.sign())).resolves.toBeInstanceOf(RefreshToken)
+    await expect(sjwt.RefreshToken.decode(await refresh.sign())).resolves.toBeInstanceOf(
+      RefreshToken,
+    )
   })
 })
 
@@ -291,7 +296,14 @@ describe('RefreshToken.accessToken', () => {
     expect(access.get('jti')).toMatch(/^[0-9a-f]{32}$/)
     expect(access.get('jti')).not.toBe(refresh.get('jti'))
     expect(access.get('exp')).not.toBe(refresh.get('exp'))
-    expect(Object.keys(access.payload)).toEqual(['token_type', 'exp', 'iat', 'jti', 'user_id', 'test_claim'])
+    expect(Object.keys(access.payload)).toEqual([
+      'token_type',
+      'exp',
+      'iat',
+      'jti',
+      'user_id',
+      'test_claim',
+    ])
   })
 
   it('expires relative to when the refresh token was made, and copies its iat', async () => {
@@ -413,21 +425,29 @@ describe('decode', () => {
 
   it('UntypedToken accepts a token of any type and keeps its payload', async () => {
     const sjwt = await setup()
-    for (const token of [new sjwt.AccessToken(), new sjwt.RefreshToken(), new sjwt.SlidingToken()]) {
+    for (const token of [
+      new sjwt.AccessToken(),
+      new sjwt.RefreshToken(),
+      new sjwt.SlidingToken(),
+    ]) {
       const untyped = await sjwt.UntypedToken.decode(await token.sign())
       expect(untyped).toBeInstanceOf(UntypedToken)
       expect(untyped.payload).toEqual(token.payload)
     }
     const noType = new sjwt.AccessToken()
     noType.delete('token_type')
-    await expect(sjwt.UntypedToken.decode(await noType.sign())).resolves.toBeInstanceOf(UntypedToken)
+    await expect(sjwt.UntypedToken.decode(await noType.sign())).resolves.toBeInstanceOf(
+      UntypedToken,
+    )
   })
 
   it('UntypedToken still checks exp and jti', async () => {
     const sjwt = await setup()
     const noJti = new sjwt.AccessToken()
     noJti.delete('jti')
-    expect((await tokenErrorOf(sjwt.UntypedToken.decode(await noJti.sign()))).message).toBe('Token has no id')
+    expect((await tokenErrorOf(sjwt.UntypedToken.decode(await noJti.sign()))).message).toBe(
+      'Token has no id',
+    )
     const noExp = new sjwt.AccessToken()
     noExp.delete('exp')
     expect((await tokenErrorOf(sjwt.UntypedToken.decode(await noExp.sign()))).message).toBe(
@@ -489,9 +509,9 @@ describe('decode', () => {
 
       const listed = new sjwt.RefreshToken()
       expect(await listed.blacklist()).toBe(true)
-      await expect(sjwt.RefreshToken.decode(await listed.sign(), { verify: false })).resolves.toBeInstanceOf(
-        RefreshToken,
-      )
+      await expect(
+        sjwt.RefreshToken.decode(await listed.sign(), { verify: false }),
+      ).resolves.toBeInstanceOf(RefreshToken)
     })
   })
 })
@@ -500,7 +520,9 @@ describe('checkExp', () => {
   it('refuses a missing claim, and exp at or before the current time', async () => {
     const sjwt = await setup()
     const token = new (sjwt.bind(MyToken))()
-    expect(() => token.checkExp('non_existent_claim')).toThrow("Token has no 'non_existent_claim' claim")
+    expect(() => token.checkExp('non_existent_claim')).toThrow(
+      "Token has no 'non_existent_claim' claim",
+    )
 
     const exp = FIXED_MS + DAY * 1000
     expect(() => token.checkExp('exp', exp)).toThrow("Token 'exp' claim has expired")
@@ -568,7 +590,9 @@ describe('custom token classes', () => {
       const Bound = sjwt.bind(cls)
       expect(() => new Bound()).toThrow(TokenError)
       expect(() => new Bound()).toThrow('Cannot create token with no type or lifetime')
-      await expect(Bound.decode('a.b.c')).rejects.toThrow('Cannot create token with no type or lifetime')
+      await expect(Bound.decode('a.b.c')).rejects.toThrow(
+        'Cannot create token with no type or lifetime',
+      )
     }
     expect(() => new (sjwt.bind(MyToken))()).not.toThrow()
   })
@@ -672,7 +696,11 @@ describe('blacklist', () => {
   it('lets exactly one of concurrent calls win', async () => {
     const sjwt = await setup()
     const refresh = new sjwt.RefreshToken()
-    const results = await Promise.all([refresh.blacklist(), refresh.blacklist(), refresh.blacklist()])
+    const results = await Promise.all([
+      refresh.blacklist(),
+      refresh.blacklist(),
+      refresh.blacklist(),
+    ])
     expect(results.filter(Boolean)).toHaveLength(1)
   })
 
@@ -680,7 +708,9 @@ describe('blacklist', () => {
     const sjwt = await setup({}, null)
     const refresh = new sjwt.RefreshToken()
     await expect(refresh.blacklist()).rejects.toThrow(ConfigurationError)
-    await expect(sjwt.RefreshToken.decode(await refresh.sign())).resolves.toBeInstanceOf(RefreshToken)
+    await expect(sjwt.RefreshToken.decode(await refresh.sign())).resolves.toBeInstanceOf(
+      RefreshToken,
+    )
   })
 
   it('refuses the token (503) when the store fails', async () => {
@@ -765,12 +795,18 @@ describe('error classes', () => {
   it('have their codes', () => {
     expect(new ConfigurationError('bad').code).toBe('configuration_error')
     expect(new TokenError(message('Token is invalid or expired')).code).toBe('token_not_valid')
-    expect(new TokenBackendError(message('Token is invalid or expired')).code).toBe('token_backend_error')
+    expect(new TokenBackendError(message('Token is invalid or expired')).code).toBe(
+      'token_backend_error',
+    )
     expect(new StoreUnavailableError().code).toBe('store_unavailable')
     expect(new AuthenticationFailed(message('x')).code).toBe('authentication_failed')
-    expect(new AuthenticationFailed(message('User not found'), 'user_not_found').code).toBe('user_not_found')
+    expect(new AuthenticationFailed(message('User not found'), 'user_not_found').code).toBe(
+      'user_not_found',
+    )
     expect(new InvalidToken().code).toBe('token_not_valid')
-    expect(new ValidationError({ password: [message('This field is required.')] }).code).toBe('invalid')
+    expect(new ValidationError({ password: [message('This field is required.')] }).code).toBe(
+      'invalid',
+    )
     expect(new SimpleJWTError(message('x')).code).toBe('simplejwt_error')
   })
 
@@ -784,7 +820,9 @@ describe('error classes', () => {
     expect(new InvalidToken()).toBeInstanceOf(AuthenticationFailed)
     expect(new InvalidToken().message).toBe('Token is invalid or expired')
     expect(new InvalidToken().name).toBe('InvalidToken')
-    expect(new StoreUnavailableError().message).toBe('Service temporarily unavailable, try again later.')
+    expect(new StoreUnavailableError().message).toBe(
+      'Service temporarily unavailable, try again later.',
+    )
     expect(new ValidationError({ password: [message('This field is required.')] }).message).toBe(
       'This field is required.',
     )

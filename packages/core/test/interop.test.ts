@@ -5,7 +5,7 @@
  *
  * The reference runs on the real clock, so time is not frozen here.
  */
-import { createHmac, createPrivateKey, randomBytes, sign } from 'node:crypto'
+import { createHmac, createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -119,9 +119,14 @@ function shape(token: string): string {
  * `jti` and time, so they are compared by shape.
  */
 function canonical(body: unknown): string {
-  return JSON.stringify(body, (_key, value: unknown) =>
-    typeof value === 'string' && JWT_RE.test(value) ? shape(value) : value,
-  )
+  return JSON.stringify(body, (_key, value: unknown) => {
+    if (typeof value !== 'string' || !JWT_RE.test(value)) return value
+    try {
+      return shape(value)
+    } catch {
+      return value // three dotted segments, but not a JWT
+    }
+  })
 }
 
 function fromCore(response: CoreResponse): Outcome {
@@ -531,6 +536,15 @@ const NO_REFRESH_FOR_INACTIVE: Skip = {
   core: 401,
 }
 
+/** The reference's status for a correctly signed access token too long for the core. */
+function tooLong(reference: number): Skip {
+  return {
+    why: 'deliberate difference 8: the core refuses tokens over MAX_TOKEN_LENGTH (8192) unread',
+    reference,
+    core: 401,
+  }
+}
+
 const BLACKLISTABLE_ENDPOINTS = [
   'refresh',
   'sliding-refresh',
@@ -602,9 +616,24 @@ describeWithReference('interoperability with simplejwt 5.2.2', () => {
         expect(inspected.status).toBe(200)
         expect((await p.sjwt.AccessToken.decode(minted)).payload).toEqual(segmentJson(minted, 1))
       }
+      for (const minted of [
+        await referenceMint(p, 'access', { exp: now - 60 }),
+        await coreMint(p, 'access', { exp: now - 60 }),
+      ]) {
+        const inspected = await onReference(p.reference, 'test/inspect/', {
+          json: JSON.stringify({ token: minted, class: 'access' }),
+        })
+        expect(inspected.status).toBe(401)
+        await expect(p.sjwt.AccessToken.decode(minted)).rejects.toThrow(
+          'Token is invalid or expired',
+        )
+      }
+    })
+
+    it('gives equal answers for audience, issuer, leeway and claim-name cases', async () => {
+      const p = profile('claims')
       const tally = new Tally()
-      const cases = await claimsProfileCases(p)
-      await runMatrix(p, cases, ['en', 'ko'], tally)
+      await runMatrix(p, await claimsProfileCases(p), ['en', 'ko'], tally)
       expect(tally.mismatches).toEqual([])
       expect(tally.compared).toBeGreaterThan(0)
     })
@@ -628,7 +657,8 @@ describeWithReference('interoperability with simplejwt 5.2.2', () => {
       expect(tally.compared).toBeGreaterThan(0)
     })
 
-    // Known to fail: see pythonEncodingCases.
+    // Fails: simplejwt 5.2.2 accepts these tokens, the core reads its JSON as strict UTF-8 (see
+    // pythonEncodingCases); left failing until the core decodes as Python's json.loads(bytes).
     it('for payloads and headers Python reads in UTF-16, UTF-32 or with surrogates', async () => {
       const tally = new Tally()
       await runMatrix(profile('hs256'), pythonEncodingCases(), ['en', 'ko'], tally)
@@ -820,7 +850,7 @@ async function hs256Cases(p: Profile): Promise<MatrixCase[]> {
   await blacklistOnBoth(p, blacklistedByCore)
   const valid = claims()
   const validToken = jws(valid)
-  const long = jws(claims({ padding: 'x'.repeat(7000) }))
+  const long = jws(claims({ padding: 'x'.repeat(7200) }))
 
   return [
     { name: 'garbage "abc"', value: 'abc' },
@@ -934,6 +964,22 @@ async function hs256Cases(p: Profile): Promise<MatrixCase[]> {
       name: '10 000 characters with a good header and payload, bad signature',
       value: `${long.split('.').slice(0, 2).join('.')}.${'A'.repeat(10_000 - long.split('.').slice(0, 2).join('.').length - 1)}`,
     },
+    {
+      name: 'correctly signed, over MAX_TOKEN_LENGTH',
+      value: long,
+      skip: {
+        refresh: tooLong(401),
+        'sliding-refresh': tooLong(401),
+        verify: tooLong(200),
+        protected: tooLong(200),
+        stateless: tooLong(200),
+        'inspect:access': tooLong(200),
+        'inspect:refresh': tooLong(401),
+        'inspect:sliding': tooLong(401),
+        'inspect:untyped': tooLong(200),
+        blacklist: tooLong(401),
+      },
+    },
     { name: 'valid token padded with spaces', value: `  ${refPair.refresh}  ` },
     { name: 'blacklisted refresh token (minted by the reference)', value: blacklistedByReference },
     { name: 'blacklisted refresh token (minted by the core)', value: blacklistedByCore },
@@ -1007,10 +1053,19 @@ async function asymmetricCases(p: Profile): Promise<MatrixCase[]> {
     { name: 'alg none, unsigned', value: jws(claims(), { alg: 'none' }) },
     {
       name: 'signed with another key',
-      value:
-        alg === 'RS256'
-          ? jws(claims(), { alg: 'RS256', privateKey: RSA2_PRIVATE })
-          : jws(claims(), { alg: 'RS256' }),
+      value: jws(claims(), {
+        alg: alg as Signer,
+        privateKey:
+          alg === 'RS256'
+            ? RSA2_PRIVATE
+            : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+                .privateKey.export({ type: 'pkcs8', format: 'pem' })
+                .toString(),
+      }),
+    },
+    {
+      name: 'signed with the other asymmetric algorithm',
+      value: jws(claims(), { alg: alg === 'RS256' ? 'ES256' : 'RS256' }),
     },
     { name: 'valid access token (reference)', value: pair.access },
     { name: 'valid refresh token (core)', value: (await corePair(p)).refresh },
@@ -1102,9 +1157,10 @@ const CREDENTIAL_BODIES: readonly (readonly [string, string])[] = [
 ]
 
 async function compareObtain(p: Profile, tally: Tally): Promise<void> {
-  const pair = ['api/token/', (r: CoreRequest) => p.sjwt.obtainTokenPair(r)] as const
-  const sliding = ['api/token/sliding/', (r: CoreRequest) => p.sjwt.obtainSlidingToken(r)] as const
-  type Job = readonly [name: string, json: string, language: string, endpoint: typeof pair]
+  type Obtain = readonly [path: string, endpoint: (r: CoreRequest) => Promise<CoreResponse>]
+  const pair: Obtain = ['api/token/', (r) => p.sjwt.obtainTokenPair(r)]
+  const sliding: Obtain = ['api/token/sliding/', (r) => p.sjwt.obtainSlidingToken(r)]
+  type Job = readonly [name: string, json: string, language: string, endpoint: Obtain]
   const jobs: Job[] = []
   for (const [name, json] of FIELD_BODIES) {
     for (const language of LANGUAGES)

@@ -4,7 +4,7 @@ import { CompactSign, compactVerify, type JWK } from 'jose'
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { SettingsInput } from '../settings'
 import { createSimpleJWT } from '../simplejwt'
-import { type Payload, TokenBackendError, asciiJson } from './backend'
+import { asciiJson, type Payload, TokenBackendError } from './backend'
 import { prepareKeys } from './keys'
 
 const SECRET = 'simplejwt-backend-test-secret-of-32+bytes'
@@ -19,7 +19,8 @@ beforeEach(() => {
   now = FIXED_MS
 })
 
-const pem = (name: string) => readFileSync(new URL(`../../test/keys/${name}`, import.meta.url), 'utf8')
+const pem = (name: string) =>
+  readFileSync(new URL(`../../test/keys/${name}`, import.meta.url), 'utf8')
 
 interface Vector {
   alg: string
@@ -42,13 +43,19 @@ const b64url = (text: string | Uint8Array) => Buffer.from(text).toString('base64
 const unb64url = (segment: string) => Buffer.from(segment, 'base64url').toString('utf8')
 
 /** Signs any payload bytes under any header with the HMAC secret, as an attacker or another library could. */
-function hmacToken(header: unknown, payload: string | Uint8Array, secret: string = SECRET, hash = 'sha256'): string {
+function hmacToken(
+  header: unknown,
+  payload: string | Uint8Array,
+  secret: string = SECRET,
+  hash = 'sha256',
+): string {
   const input = `${b64url(JSON.stringify(header))}.${b64url(payload)}`
   return `${input}.${createHmac(hash, secret).update(input).digest('base64url')}`
 }
 
 /** An HS256 JWT of `claims`, signed without the backend adding anything. */
-const signed = (claims: Payload, secret = SECRET) => hmacToken({ alg: 'HS256', typ: 'JWT' }, JSON.stringify(claims), secret)
+const signed = (claims: Payload, secret = SECRET) =>
+  hmacToken({ alg: 'HS256', typ: 'JWT' }, JSON.stringify(claims), secret)
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi']
 const publicPart = (jwk: JWK): JWK =>
@@ -99,7 +106,9 @@ describe('encode', () => {
     const copy = { ...input }
     const token = await (await backend({ AUDIENCE: 'my-aud', ISSUER: 'my-iss' })).encode(input)
     expect(input).toEqual(copy)
-    expect(unb64url(token.split('.')[1] ?? '')).toBe('{"exp":946684800,"aud":"my-aud","x":1,"iss":"my-iss"}')
+    expect(unb64url(token.split('.')[1] ?? '')).toBe(
+      '{"exp":946684800,"aud":"my-aud","x":1,"iss":"my-iss"}',
+    )
     expect(token).toBe(
       'eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjk0NjY4NDgwMCwiYXVkIjoibXktYXVkIiwieCI6MSwiaXNzIjoibXktaXNzIn0.APIYMEsxsQOkRnirBCCA1F-Not_WO_Ge9IN_ZdDSGxM',
     )
@@ -114,9 +123,12 @@ describe('encode', () => {
 
   it('uses JSON_ENCODER for values JSON has no form for', async () => {
     const b = await backend({
-      JSON_ENCODER: (_key: string, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+      JSON_ENCODER: (_key: string, value: unknown) =>
+        typeof value === 'bigint' ? value.toString() : value,
     })
-    const decoded = await b.decode(await b.encode({ exp: FIXED_S + 60, big: 12345678901234567890n }))
+    const decoded = await b.decode(
+      await b.encode({ exp: FIXED_S + 60, big: 12345678901234567890n }),
+    )
     expect(decoded['big']).toBe('12345678901234567890')
   })
 
@@ -161,12 +173,22 @@ describe('decode', () => {
   })
 
   it('refuses a token of another HMAC algorithm: "Invalid algorithm specified"', async () => {
-    const token = hmacToken({ alg: 'HS512', typ: 'JWT' }, JSON.stringify({ exp: FIXED_S + 60 }), SECRET, 'sha512')
+    const token = hmacToken(
+      { alg: 'HS512', typ: 'JWT' },
+      JSON.stringify({ exp: FIXED_S + 60 }),
+      SECRET,
+      'sha512',
+    )
     const error = await refusal((await backend()).decode(token))
     expect(error.message).toBe('Invalid algorithm specified')
     // An HS512 configuration with a long enough secret accepts such a token.
     const hs512 = await backend({ ALGORITHM: 'HS512', SIGNING_KEY: SECRET.repeat(2) })
-    const good = hmacToken({ alg: 'HS512', typ: 'JWT' }, JSON.stringify({ exp: FIXED_S + 60 }), SECRET.repeat(2), 'sha512')
+    const good = hmacToken(
+      { alg: 'HS512', typ: 'JWT' },
+      JSON.stringify({ exp: FIXED_S + 60 }),
+      SECRET.repeat(2),
+      'sha512',
+    )
     expect(await hs512.decode(good)).toEqual({ exp: FIXED_S + 60 })
   })
 
@@ -219,7 +241,10 @@ describe('decode', () => {
   it('refuses a payload that is not UTF-8', async () => {
     const b = await backend()
     // {"\xff":1}
-    const token = hmacToken({ alg: 'HS256', typ: 'JWT' }, new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]))
+    const token = hmacToken(
+      { alg: 'HS256', typ: 'JWT' },
+      new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]),
+    )
     await refusal(b.decode(token))
     await refusal(b.decode(token, false))
   })
@@ -266,7 +291,9 @@ describe('decode', () => {
     await refusal(b.decode(big, false))
 
     const token = await b.encode({ exp: FIXED_S + 60 })
-    expect(await (await backend({ MAX_TOKEN_LENGTH: token.length })).decode(token)).toEqual({ exp: FIXED_S + 60 })
+    expect(await (await backend({ MAX_TOKEN_LENGTH: token.length })).decode(token)).toEqual({
+      exp: FIXED_S + 60,
+    })
     await refusal((await backend({ MAX_TOKEN_LENGTH: token.length - 1 })).decode(token))
   })
 
@@ -343,7 +370,9 @@ describe("PyJWT's claim checks", () => {
     })
 
     it('is not checked without verification', async () => {
-      expect(await (await backend()).decode(signed({ iat: FIXED_S + 3600 }), false)).toEqual({ iat: FIXED_S + 3600 })
+      expect(await (await backend()).decode(signed({ iat: FIXED_S + 3600 }), false)).toEqual({
+        iat: FIXED_S + 3600,
+      })
     })
   })
 
@@ -361,7 +390,9 @@ describe("PyJWT's claim checks", () => {
     })
 
     it('reads a fractional nbf as int() does', async () => {
-      expect(await (await backend()).decode(signed({ nbf: FIXED_S + 0.9 }))).toEqual({ nbf: FIXED_S + 0.9 })
+      expect(await (await backend()).decode(signed({ nbf: FIXED_S + 0.9 }))).toEqual({
+        nbf: FIXED_S + 0.9,
+      })
     })
 
     it('refuses a non-numeric nbf', async () => {
@@ -401,7 +432,9 @@ describe("PyJWT's claim checks", () => {
   describe('iss', () => {
     it('is required and compared when ISSUER is set', async () => {
       const b = await backend({ ISSUER: 'https://issuer.example' })
-      expect(await b.decode(signed({ iss: 'https://issuer.example' }))).toEqual({ iss: 'https://issuer.example' })
+      expect(await b.decode(signed({ iss: 'https://issuer.example' }))).toEqual({
+        iss: 'https://issuer.example',
+      })
       await refusal(b.decode(signed({ foo: 'bar' })))
       await refusal(b.decode(signed({ iss: 'https://other.example' })))
       await refusal(b.decode(signed({ iss: ['https://issuer.example'] })))
@@ -461,8 +494,15 @@ describe('RFC 7515 appendix A', () => {
 
   it('A.1 (HS256) verifies with the example JWK key', async () => {
     const vector = rfc7515['A.1']
-    const keys = await prepareKeys({ algorithm: 'HS256', signingKey: vector.jwk, verifyingKey: undefined, jwkUrl: null })
-    const result = await compactVerify(vector.jws, keys.verify as CryptoKey, { algorithms: ['HS256'] })
+    const keys = await prepareKeys({
+      algorithm: 'HS256',
+      signingKey: vector.jwk,
+      verifyingKey: undefined,
+      jwkUrl: null,
+    })
+    const result = await compactVerify(vector.jws, keys.verify as CryptoKey, {
+      algorithms: ['HS256'],
+    })
     expect(new TextDecoder().decode(result.payload)).toBe(vector.payload)
 
     now = BEFORE_EXP
@@ -488,11 +528,20 @@ describe('RFC 7515 appendix A', () => {
     const vector = rfc7515['A.2']
     const publicJwk = publicPart(vector.jwk)
     now = BEFORE_EXP
-    const b = await backend({ ALGORITHM: 'RS256', SIGNING_KEY: vector.jwk, VERIFYING_KEY: publicJwk })
+    const b = await backend({
+      ALGORITHM: 'RS256',
+      SIGNING_KEY: vector.jwk,
+      VERIFYING_KEY: publicJwk,
+    })
     expect(await b.decode(vector.jws)).toEqual(expected)
 
     // RSASSA-PKCS1-v1_5 is deterministic: our prepared key must give the RFC's exact bytes.
-    const keys = await prepareKeys({ algorithm: 'RS256', signingKey: vector.jwk, verifyingKey: publicJwk, jwkUrl: null })
+    const keys = await prepareKeys({
+      algorithm: 'RS256',
+      signingKey: vector.jwk,
+      verifyingKey: publicJwk,
+      jwkUrl: null,
+    })
     const jws = await new CompactSign(encoder.encode(vector.payload))
       .setProtectedHeader(JSON.parse(vector.protectedHeader) as { alg: string })
       .sign(keys.sign as CryptoKey)
@@ -503,17 +552,38 @@ describe('RFC 7515 appendix A', () => {
     const vector = rfc7515['A.3']
     const publicJwk = publicPart(vector.jwk)
     now = BEFORE_EXP
-    const b = await backend({ ALGORITHM: 'ES256', SIGNING_KEY: vector.jwk, VERIFYING_KEY: publicJwk })
+    const b = await backend({
+      ALGORITHM: 'ES256',
+      SIGNING_KEY: vector.jwk,
+      VERIFYING_KEY: publicJwk,
+    })
     expect(await b.decode(vector.jws)).toEqual(expected)
     const ours = await b.encode({ iss: 'joe', exp: 1300819380 })
-    const verified = await compactVerify(ours, (await prepareKeys({ algorithm: 'ES256', signingKey: undefined, verifyingKey: publicJwk, jwkUrl: null })).verify as CryptoKey)
-    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toEqual({ iss: 'joe', exp: 1300819380 })
+    const verified = await compactVerify(
+      ours,
+      (
+        await prepareKeys({
+          algorithm: 'ES256',
+          signingKey: undefined,
+          verifyingKey: publicJwk,
+          jwkUrl: null,
+        })
+      ).verify as CryptoKey,
+    )
+    expect(JSON.parse(new TextDecoder().decode(verified.payload))).toEqual({
+      iss: 'joe',
+      exp: 1300819380,
+    })
   })
 
   it('the vectors of one algorithm are refused by the others', async () => {
     now = BEFORE_EXP
     const hs = await backend({ SIGNING_KEY: rfc7515['A.1'].jwk })
-    expect((await refusal(hs.decode(rfc7515['A.2'].jws))).message).toBe('Invalid algorithm specified')
-    expect((await refusal(hs.decode(rfc7515['A.3'].jws))).message).toBe('Invalid algorithm specified')
+    expect((await refusal(hs.decode(rfc7515['A.2'].jws))).message).toBe(
+      'Invalid algorithm specified',
+    )
+    expect((await refusal(hs.decode(rfc7515['A.3'].jws))).message).toBe(
+      'Invalid algorithm specified',
+    )
   })
 })

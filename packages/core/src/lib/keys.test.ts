@@ -12,7 +12,8 @@ import type { KeyInput } from './keys'
 const FIXED_MS = Date.UTC(2000, 0, 1)
 const clock = () => FIXED_MS
 
-const file = (name: string) => readFileSync(new URL(`../../test/keys/${name}`, import.meta.url), 'utf8')
+const file = (name: string) =>
+  readFileSync(new URL(`../../test/keys/${name}`, import.meta.url), 'utf8')
 const jwk = (name: string) => JSON.parse(file(name)) as JWK
 
 const RSA_PRIVATE = file('rsa-private.pem')
@@ -124,10 +125,19 @@ describe('key formats', () => {
     ['SEC1 (EC PRIVATE KEY)', 'ES384', file('ec-p384-sec1.pem'), file('ec-p384-public.pem')],
     ['SEC1 (EC PRIVATE KEY)', 'ES512', file('ec-p521-sec1.pem'), file('ec-p521-public.pem')],
     ['a JWK object', 'ES256', jwk('ec-p256-private.jwk.json'), jwk('ec-p256-public.jwk.json')],
-    ['a JWK JSON string', 'ES256', file('ec-p256-private.jwk.json'), file('ec-p256-public.jwk.json')],
+    [
+      'a JWK JSON string',
+      'ES256',
+      file('ec-p256-private.jwk.json'),
+      file('ec-p256-public.jwk.json'),
+    ],
   ] as const)('an EC key pair as %s for %s', async (_, ALGORITHM, SIGNING_KEY, VERIFYING_KEY) => {
     const pair = ALGORITHM === 'ES256' ? 'ec-p256' : ALGORITHM === 'ES384' ? 'ec-p384' : 'ec-p521'
-    const pem = { ALGORITHM, SIGNING_KEY: file(`${pair}-private.pem`), VERIFYING_KEY: file(`${pair}-public.pem`) }
+    const pem = {
+      ALGORITHM,
+      SIGNING_KEY: file(`${pair}-private.pem`),
+      VERIFYING_KEY: file(`${pair}-public.pem`),
+    }
     // Tokens made with one form verify with the other, both ways.
     await roundTrip({ ALGORITHM, SIGNING_KEY, VERIFYING_KEY }, pem)
     await roundTrip(pem, { ALGORITHM, SIGNING_KEY, VERIFYING_KEY })
@@ -170,23 +180,38 @@ describe('key formats', () => {
     const der = (text: string) =>
       Buffer.from(text.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''), 'base64')
     const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }
-    const privateKey = await crypto.subtle.importKey('pkcs8', der(RSA_PRIVATE), algorithm, false, ['sign'])
-    const publicKey = await crypto.subtle.importKey('spki', der(RSA_PUBLIC), algorithm, false, ['verify'])
+    const privateKey = await crypto.subtle.importKey('pkcs8', der(RSA_PRIVATE), algorithm, false, [
+      'sign',
+    ])
+    const publicKey = await crypto.subtle.importKey('spki', der(RSA_PUBLIC), algorithm, false, [
+      'verify',
+    ])
     await roundTrip(rs256(privateKey, publicKey), pem)
-    const secret = await crypto.subtle.importKey('raw', Buffer.from('k'.repeat(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify'])
+    const secret = await crypto.subtle.importKey(
+      'raw',
+      Buffer.from('k'.repeat(32)),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    )
     await roundTrip({ SIGNING_KEY: secret }, { SIGNING_KEY: 'k'.repeat(32) })
   })
 
   it('an HMAC secret as bytes or an oct JWK', async () => {
     const secret = 'b'.repeat(40)
     await roundTrip({ SIGNING_KEY: new TextEncoder().encode(secret) }, { SIGNING_KEY: secret })
-    await roundTrip({ SIGNING_KEY: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } }, { SIGNING_KEY: secret })
+    await roundTrip(
+      { SIGNING_KEY: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } },
+      { SIGNING_KEY: secret },
+    )
     // A secret counts in bytes: 16 two-byte characters are enough for HS256.
     await roundTrip({ SIGNING_KEY: 'é'.repeat(16) })
   })
 
   it('the kid of a JWK signing key goes into the header', async () => {
-    const token = await roundTrip(rs256({ ...jwk('rsa-private.jwk.json'), kid: 'key-1', use: 'sig', alg: 'RS256' }, RSA_PUBLIC))
+    const token = await roundTrip(
+      rs256({ ...jwk('rsa-private.jwk.json'), kid: 'key-1', use: 'sig', alg: 'RS256' }, RSA_PUBLIC),
+    )
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'RS256', kid: 'key-1', typ: 'JWT' })
   })
 
@@ -238,21 +263,39 @@ describe('configuration errors at start-up', () => {
     })
 
     it('refuses the RS256/HS256 confusion: the RSA public key as an HS256 secret', async () => {
-      const rs256 = { ALGORITHM: 'RS256', SIGNING_KEY: RSA_PRIVATE, VERIFYING_KEY: RSA_PUBLIC } as const
+      const rs256 = {
+        ALGORITHM: 'RS256',
+        SIGNING_KEY: RSA_PRIVATE,
+        VERIFYING_KEY: RSA_PUBLIC,
+      } as const
       const token = await roundTrip(rs256)
       await misconfigured({ ALGORITHM: 'HS256', SIGNING_KEY: RSA_PUBLIC })
       // A token MACed with the public key's bytes is refused where RS256 is configured.
       const header = Buffer.from('{"alg":"HS256","typ":"JWT"}').toString('base64url')
       const payload = token.split('.')[1] ?? ''
-      const mac = createHmac('sha256', RSA_PUBLIC).update(`${header}.${payload}`).digest('base64url')
+      const mac = createHmac('sha256', RSA_PUBLIC)
+        .update(`${header}.${payload}`)
+        .digest('base64url')
       const sjwt = await configure(rs256)
-      await expect(sjwt.AccessToken.decode(`${header}.${payload}.${mac}`)).rejects.toThrow(TokenError)
+      await expect(sjwt.AccessToken.decode(`${header}.${payload}.${mac}`)).rejects.toThrow(
+        TokenError,
+      )
     })
 
     it('refuses a CryptoKey of another kind', async () => {
-      const sha512 = await crypto.subtle.importKey('raw', new Uint8Array(64), { name: 'HMAC', hash: 'SHA-512' }, false, ['sign'])
+      const sha512 = await crypto.subtle.importKey(
+        'raw',
+        new Uint8Array(64),
+        { name: 'HMAC', hash: 'SHA-512' },
+        false,
+        ['sign'],
+      )
       await misconfigured({ ALGORITHM: 'HS256', SIGNING_KEY: sha512 })
-      const { publicKey } = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])
+      const { publicKey } = await crypto.subtle.generateKey(
+        { name: 'ECDSA', namedCurve: 'P-256' },
+        false,
+        ['sign', 'verify'],
+      )
       await misconfigured({ ALGORITHM: 'HS256', SIGNING_KEY: publicKey })
     })
 
@@ -260,7 +303,10 @@ describe('configuration errors at start-up', () => {
       const k = Buffer.from('j'.repeat(64)).toString('base64url')
       await misconfigured({ ALGORITHM: 'HS256', SIGNING_KEY: { kty: 'oct', k, alg: 'HS512' } })
       await misconfigured({ ALGORITHM: 'HS256', SIGNING_KEY: { kty: 'oct', k, use: 'enc' } })
-      await roundTrip({ ALGORITHM: 'HS256', SIGNING_KEY: { kty: 'oct', k, alg: 'HS256', use: 'sig' } })
+      await roundTrip({
+        ALGORITHM: 'HS256',
+        SIGNING_KEY: { kty: 'oct', k, alg: 'HS256', use: 'sig' },
+      })
     })
   })
 
@@ -269,9 +315,17 @@ describe('configuration errors at start-up', () => {
       const error = await misconfigured({ ALGORITHM: 'RS256', SIGNING_KEY: RSA_PRIVATE })
       expect(error.message).toMatch(/VERIFYING_KEY/)
       // simplejwt's default VERIFYING_KEY is '', meaning none.
-      await misconfigured({ ALGORITHM: 'ES256', SIGNING_KEY: file('ec-p256-private.pem'), VERIFYING_KEY: '' })
+      await misconfigured({
+        ALGORITHM: 'ES256',
+        SIGNING_KEY: file('ec-p256-private.pem'),
+        VERIFYING_KEY: '',
+      })
       await expect(
-        configure({ ALGORITHM: 'RS256', SIGNING_KEY: RSA_PRIVATE, JWK_URL: 'https://issuer.example/.well-known/jwks.json' }),
+        configure({
+          ALGORITHM: 'RS256',
+          SIGNING_KEY: RSA_PRIVATE,
+          JWK_URL: 'https://issuer.example/.well-known/jwks.json',
+        }),
       ).resolves.toBeDefined()
       await misconfigured({ ALGORITHM: 'RS256', SIGNING_KEY: RSA_PRIVATE, JWK_URL: 'not a url' })
     })
@@ -287,12 +341,20 @@ describe('configuration errors at start-up', () => {
       ['an RSA pair for EdDSA', 'EdDSA', 'rsa'],
       ['an EC pair for EdDSA', 'EdDSA', 'ec-p256'],
     ] as const)('refuses %s', async (_, ALGORITHM, pair) => {
-      await misconfigured({ ALGORITHM, SIGNING_KEY: file(`${pair}-private.pem`), VERIFYING_KEY: file(`${pair}-public.pem`) })
+      await misconfigured({
+        ALGORITHM,
+        SIGNING_KEY: file(`${pair}-private.pem`),
+        VERIFYING_KEY: file(`${pair}-public.pem`),
+      })
       await misconfigured({ ALGORITHM, VERIFYING_KEY: file(`${pair}-public.pem`) })
     })
 
     it('refuses a SEC1 key of the wrong curve', async () => {
-      await misconfigured({ ALGORITHM: 'ES256', SIGNING_KEY: file('ec-p384-sec1.pem'), VERIFYING_KEY: file('ec-p256-public.pem') })
+      await misconfigured({
+        ALGORITHM: 'ES256',
+        SIGNING_KEY: file('ec-p384-sec1.pem'),
+        VERIFYING_KEY: file('ec-p256-public.pem'),
+      })
     })
 
     it.each([
@@ -318,9 +380,17 @@ describe('configuration errors at start-up', () => {
     })
 
     it('refuses keys that are not a pair', async () => {
-      const error = await misconfigured({ ALGORITHM: 'RS256', SIGNING_KEY: RSA_PRIVATE, VERIFYING_KEY: file('rsa2-public.pem') })
+      const error = await misconfigured({
+        ALGORITHM: 'RS256',
+        SIGNING_KEY: RSA_PRIVATE,
+        VERIFYING_KEY: file('rsa2-public.pem'),
+      })
       expect(error.message).toBe('SIGNING_KEY and VERIFYING_KEY are not a key pair')
-      await misconfigured({ ALGORITHM: 'RS256', SIGNING_KEY: file('rsa2-private.pem'), VERIFYING_KEY: file('rsa-cert.pem') })
+      await misconfigured({
+        ALGORITHM: 'RS256',
+        SIGNING_KEY: file('rsa2-private.pem'),
+        VERIFYING_KEY: file('rsa-cert.pem'),
+      })
     })
 
     it('refuses a JWK for another algorithm or for encryption', async () => {
@@ -329,20 +399,38 @@ describe('configuration errors at start-up', () => {
       await misconfigured(rs(RSA_PRIVATE, { ...jwk('rsa-public.jwk.json'), alg: 'PS256' }))
       await misconfigured(rs({ ...privateJwk, use: 'enc' }, RSA_PUBLIC))
       await misconfigured(rs(RSA_PRIVATE, { ...jwk('rsa-public.jwk.json'), use: 'enc' }))
-      await roundTrip(rs({ ...privateJwk, alg: 'RS256', use: 'sig' }, { ...jwk('rsa-public.jwk.json'), alg: 'RS256' }))
+      await roundTrip(
+        rs(
+          { ...privateJwk, alg: 'RS256', use: 'sig' },
+          { ...jwk('rsa-public.jwk.json'), alg: 'RS256' },
+        ),
+      )
     })
 
     it.each([
       ['a plain string', 'not a key at all, just a long enough string'],
       ['raw bytes', new Uint8Array(256)],
       ['an oct JWK', { kty: 'oct', k: Buffer.from('o'.repeat(32)).toString('base64url') }],
-      ['a PEM with a broken body', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'],
-      ['a PKCS#1 PEM with a broken body', '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n'],
-      ['an SEC1 PEM with a broken body', '-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n'],
+      [
+        'a PEM with a broken body',
+        '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+      ],
+      [
+        'a PKCS#1 PEM with a broken body',
+        '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n',
+      ],
+      [
+        'an SEC1 PEM with a broken body',
+        '-----BEGIN EC PRIVATE KEY-----\nMAA=\n-----END EC PRIVATE KEY-----\n',
+      ],
       ['an invalid JWK JSON string', '{"kty": "RSA", '],
       ['a JWK without members', { kty: 'RSA' }],
     ])('refuses %s as SIGNING_KEY, as a ConfigurationError', async (_, SIGNING_KEY) => {
-      await misconfigured({ ALGORITHM: 'RS256', SIGNING_KEY: SIGNING_KEY as KeyInput, VERIFYING_KEY: RSA_PUBLIC })
+      await misconfigured({
+        ALGORITHM: 'RS256',
+        SIGNING_KEY: SIGNING_KEY as KeyInput,
+        VERIFYING_KEY: RSA_PUBLIC,
+      })
     })
   })
 
