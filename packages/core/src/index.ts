@@ -12,7 +12,7 @@ export {
   TokenError,
   ValidationError,
 } from './errors'
-export { MAX_BODY_BYTES, type ParsedBody, parseBody } from './lib/body'
+export { MAX_BODY_BYTES, type ParsedBody, parseBody, readBody } from './lib/body'
 export type { Duration } from './lib/duration'
 export type { HeaderInput } from './lib/headers'
 export { negotiateLanguage } from './lib/i18n'
@@ -45,9 +45,11 @@ export {
   type CoreRequest,
   type CoreResponse,
   createSimpleJWT,
+  type Endpoint,
   type Permission,
   SimpleJWT,
   type SimpleJWTOptions,
+  type TokenEndpointsOptions,
 } from './simplejwt'
 export type { AuthUser, OutstandingToken, TokenStore, UserStore } from './stores'
 export {

@@ -72,6 +72,16 @@ export interface CoreResponse {
   readonly body: unknown
 }
 
+/** One token endpoint, request in, response out. */
+export type Endpoint = (request: CoreRequest) => Promise<CoreResponse>
+
+export interface TokenEndpointsOptions {
+  /** Serve `/token/blacklist/`. Default: when a TokenStore is configured (required when true). */
+  readonly blacklist?: boolean
+  /** Serve `/token/sliding/` and `/token/sliding/refresh/`. Default true. */
+  readonly sliding?: boolean
+}
+
 export type AuthOutcome<U extends AuthUser = AuthUser> =
   | { readonly status: 'authenticated'; readonly user: U | TokenUser; readonly token: Token }
   /** No credentials of ours in the request: another scheme may apply. */
@@ -303,6 +313,27 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
       }
     }
     return { ok: true, user: outcome.user, token: outcome.token }
+  }
+
+  /**
+   * The token endpoints by path, as simplejwt's urls name them (`/token/`, `/token/refresh/`,
+   * ...), for an adapter to mount under any prefix. The blacklist route without a TokenStore is
+   * a ConfigurationError here, at mount time.
+   */
+  tokenEndpoints(options: TokenEndpointsOptions = {}): ReadonlyMap<string, Endpoint> {
+    const { blacklist = this.tokens !== undefined, sliding = true } = options
+    if (blacklist) this.requireTokens()
+    const routes = new Map<string, Endpoint>([
+      ['/token/', (r) => this.obtainTokenPair(r)],
+      ['/token/refresh/', (r) => this.refreshToken(r)],
+      ['/token/verify/', (r) => this.verifyToken(r)],
+    ])
+    if (blacklist) routes.set('/token/blacklist/', (r) => this.blacklistToken(r))
+    if (sliding) {
+      routes.set('/token/sliding/', (r) => this.obtainSlidingToken(r))
+      routes.set('/token/sliding/refresh/', (r) => this.refreshSlidingToken(r))
+    }
+    return routes
   }
 
   /** POST {username, password} → 200 {refresh, access} (TOKEN_OBTAIN_SERIALIZER). */

@@ -10,6 +10,27 @@ export type ParsedBody =
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 /**
+ * Reads a body stream whole, keeping bytes only up to just past MAX_BODY_BYTES: enough for
+ * `parseBody` to answer 413, without holding a huge body in memory. The rest is read and dropped,
+ * so the client still gets its answer.
+ */
+export async function readBody(stream: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of stream) {
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    size += chunk.length
+  }
+  const body = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.length
+  }
+  return body
+}
+
+/**
  * Parses a request body as Django REST framework's default parsers do: JSON, form-urlencoded and
  * multipart; no body (or no content type) is an empty form; other media types are a 415.
  * Repeated form fields keep their last value, as Django's QueryDict does.

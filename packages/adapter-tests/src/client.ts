@@ -1,0 +1,78 @@
+/** A response as the suite checks it: the body parsed when it is JSON, else its text. */
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: unknown
+}
+
+/** Requests to one running server, over real HTTP. */
+export class Client {
+  readonly #base: () => string
+
+  /** `base` is read at each request, so that a client can be made before its server starts. */
+  constructor(base: () => string) {
+    this.#base = base
+  }
+
+  async request(method: string, path: string, init: RequestInit = {}): Promise<Reply> {
+    const response = await fetch(`${this.#base()}${path}`, { ...init, method })
+    const text = await response.text()
+    const json = /^application\/json\b/.test(response.headers.get('content-type') ?? '')
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: json ? JSON.parse(text) : text,
+    }
+  }
+
+  get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
+    return this.request('GET', path, { headers })
+  }
+
+  /** POSTs `json` as JSON; without it, no body at all. */
+  post(path: string, json?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+    if (json === undefined) return this.request('POST', path, { headers })
+    return this.raw(path, JSON.stringify(json), 'application/json', headers)
+  }
+
+  /** POSTs `fields` as application/x-www-form-urlencoded. */
+  form(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+    return this.request('POST', path, { body: new URLSearchParams(fields), headers })
+  }
+
+  /** POSTs `fields` as multipart/form-data. */
+  multipart(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+    const body = new FormData()
+    for (const [name, value] of Object.entries(fields)) body.append(name, value)
+    return this.request('POST', path, { body, headers })
+  }
+
+  /** POSTs `body` as it is, with this content type. */
+  raw(
+    path: string,
+    body: BodyInit,
+    contentType: string,
+    headers: Record<string, string> = {},
+  ): Promise<Reply> {
+    return this.request('POST', path, {
+      body,
+      headers: { 'content-type': contentType, ...headers },
+    })
+  }
+}
+
+/** The claims of a compact JWT, unverified. */
+export function claims(token: unknown): Record<string, unknown> {
+  if (typeof token !== 'string') throw new TypeError(`not a token: ${String(token)}`)
+  const [, payload = ''] = token.split('.')
+  return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+}
+
+/** Field `name` of a JSON object body, which must be a string (a token). */
+export function field(reply: Reply, name: string): string {
+  const value = (reply.body as Record<string, unknown> | null)?.[name]
+  if (typeof value !== 'string') {
+    throw new TypeError(`no string "${name}" in ${reply.status} ${JSON.stringify(reply.body)}`)
+  }
+  return value
+}

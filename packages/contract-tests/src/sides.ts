@@ -1,0 +1,198 @@
+import { createHmac, randomBytes, sign } from 'node:crypto'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type DemoProcess, startDemoProcess } from '@simplejwt/demo-support/testing'
+import { startReference } from '../../core/test/reference/index'
+import { namesOf, type Profile, secretKeyOf, signingKeyOf } from './profiles'
+import type { Reply } from './shape'
+
+export const FRAMEWORKS = ['express', 'hono', 'koa'] as const
+export type Framework = (typeof FRAMEWORKS)[number]
+
+/** The folder of a demo app. */
+export function appDir(framework: Framework): string {
+  return fileURLToPath(new URL(`../../../apps/${framework}-demo`, import.meta.url))
+}
+
+/** A request's body: JSON, form-urlencoded, multipart, or raw bytes of a content type. */
+export type Body =
+  | { readonly json: unknown }
+  | { readonly form: Readonly<Record<string, string>> }
+  | { readonly multipart: Readonly<Record<string, string>> }
+  | { readonly raw: string; readonly contentType: string }
+
+/** One server under test, reference or demo, driven over real HTTP. */
+export class Side {
+  readonly name: string
+  readonly url: string
+  readonly #headers: Readonly<Record<string, string>>
+
+  constructor(name: string, url: string, headers: Readonly<Record<string, string>> = {}) {
+    this.name = name
+    this.url = url
+    this.#headers = headers
+  }
+
+  get(path: string, headers: Readonly<Record<string, string>> = {}): Promise<Reply> {
+    return this.#request('GET', path, headers, undefined)
+  }
+
+  post(path: string, body?: Body, headers: Readonly<Record<string, string>> = {}) {
+    return this.#request('POST', path, headers, body)
+  }
+
+  async #request(
+    method: string,
+    path: string,
+    extra: Readonly<Record<string, string>>,
+    body: Body | undefined,
+  ): Promise<Reply> {
+    const headers: Record<string, string> = { ...this.#headers, ...extra }
+    let payload: BodyInit | undefined
+    if (body === undefined) payload = undefined
+    else if ('json' in body) {
+      headers['content-type'] = 'application/json'
+      payload = JSON.stringify(body.json)
+    } else if ('form' in body) payload = new URLSearchParams(body.form)
+    else if ('multipart' in body) {
+      const form = new FormData()
+      for (const [name, value] of Object.entries(body.multipart)) form.append(name, value)
+      payload = form
+    } else {
+      headers['content-type'] = body.contentType
+      payload = body.raw
+    }
+    const response = await fetch(`${this.url}${path}`, { method, headers, body: payload })
+    const text = await response.text()
+    const isJson = /^application\/json\b/.test(response.headers.get('content-type') ?? '')
+    let parsed: unknown = text
+    if (isJson) {
+      try {
+        parsed = JSON.parse(text)
+      } catch {
+        // Kept as text: the comparison shows it.
+      }
+    }
+    return { status: response.status, headers: response.headers, body: parsed }
+  }
+}
+
+/** The reference and the three demo apps, started with one profile. */
+export interface Servers {
+  readonly reference: Side
+  readonly demos: Readonly<Record<Framework, Side>>
+  /** The demo processes, for their output when something fails. */
+  readonly processes: Readonly<Record<Framework, DemoProcess>>
+  close(): Promise<void>
+}
+
+/** Starts the reference and the demo apps with the profile's settings, all at once. */
+export async function startServers(profile: Profile): Promise<Servers> {
+  const dir = mkdtempSync(join(tmpdir(), 'contract-'))
+  const secretKey = secretKeyOf(profile)
+  const env = { SECRET_KEY: secretKey, SIMPLE_JWT_JSON: JSON.stringify(profile.settings) }
+  const processes: Partial<Record<Framework, DemoProcess>> = {}
+  const started = await Promise.allSettled<{ url: string; close(): Promise<unknown> }>([
+    startReference({ settings: { ...profile.settings }, secretKey }),
+    ...FRAMEWORKS.map(async (framework) => {
+      const app = await startDemoProcess(appDir(framework), {
+        ...env,
+        DATABASE_URL: `sqlite:${join(dir, `${framework}.sqlite3`)}`,
+      })
+      processes[framework] = app
+      return { url: app.url, close: () => app.stop() }
+    }),
+  ])
+  const close = async () => {
+    await Promise.all(
+      started.map((result) => (result.status === 'fulfilled' ? result.value.close() : undefined)),
+    )
+    rmSync(dir, { recursive: true, force: true })
+  }
+  const urls = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value.url] : []))
+  const [reference, ...apps] = urls
+  if (reference === undefined || apps.length !== FRAMEWORKS.length) {
+    await close()
+    throw started.find((result) => result.status === 'rejected')?.reason
+  }
+  const headers = profile.headers ?? {}
+  return {
+    reference: new Side('reference', reference, headers),
+    demos: Object.fromEntries(
+      FRAMEWORKS.map((framework, i) => [framework, new Side(framework, apps[i] ?? '', headers)]),
+    ) as Record<Framework, Side>,
+    processes: processes as Record<Framework, DemoProcess>,
+    close,
+  }
+}
+
+type TokenKind = 'access' | 'refresh' | 'sliding'
+
+/** What the cases need to know of a profile, and tokens made outside the servers under test. */
+export class Kit {
+  readonly profile: Profile
+  readonly names: ReturnType<typeof namesOf>
+  readonly #reference: () => Side
+
+  constructor(profile: Profile, reference: () => Side) {
+    this.profile = profile
+    this.names = namesOf(profile)
+    this.#reference = reference
+  }
+
+  /** The header that carries `token`, as the profile's AUTH_HEADER_NAME and first AUTH_HEADER_TYPES. */
+  auth(token: string, type = this.names.headerType): Record<string, string> {
+    return { [this.names.header]: `${type} ${token}` }
+  }
+
+  /** A token minted by the reference's own classes for user `userId`, `claims` set on it. */
+  async mint(kind: TokenKind, userId: number, claims: Record<string, unknown> = {}) {
+    const reply = await this.#reference().post('/test/mint/', {
+      json: { type: kind, user_id: userId, claims },
+    })
+    return field(reply, 'token')
+  }
+
+  /**
+   * A token signed here with the profile's algorithm and key, with exactly these claims: for
+   * claims the reference will not mint (another audience, a user that does not exist).
+   */
+  sign(claims: Record<string, unknown>): string {
+    const algorithm = String(this.profile.settings['ALGORITHM'] ?? 'HS256')
+    const input = [{ alg: algorithm, typ: 'JWT' }, claims]
+      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+      .join('.')
+    const hash = `sha${algorithm.slice(2)}`
+    const key = signingKeyOf(this.profile)
+    const signature = algorithm.startsWith('HS')
+      ? createHmac(hash, key).update(input).digest()
+      : sign(hash, Buffer.from(input), {
+          key,
+          ...(algorithm.startsWith('ES') ? { dsaEncoding: 'ieee-p1363' as const } : {}),
+        })
+    return `${input}.${signature.toString('base64url')}`
+  }
+
+  /** The claims of a new token of `kind` for `userId`, in the profile's claim names. */
+  claims(kind: TokenKind, userId: unknown, lifetimeS = 300): Record<string, unknown> {
+    const now = Math.floor(Date.now() / 1000)
+    return {
+      [this.names.tokenType]: kind,
+      exp: now + lifetimeS,
+      iat: now,
+      [this.names.jti]: randomBytes(16).toString('hex'),
+      [this.names.userId]: userId,
+    }
+  }
+}
+
+/** Field `name` of a JSON body, which must be a string (a token). */
+export function field(reply: Reply, name: string): string {
+  const value = (reply.body as Record<string, unknown> | null)?.[name]
+  if (typeof value !== 'string') {
+    throw new TypeError(`no string "${name}" in ${reply.status} ${JSON.stringify(reply.body)}`)
+  }
+  return value
+}

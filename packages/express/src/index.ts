@@ -1,0 +1,110 @@
+import {
+  type AuthenticateOptions,
+  type AuthUser,
+  type CoreResponse,
+  type Permission,
+  readBody,
+  type SimpleJWT,
+  type Token,
+  type TokenEndpointsOptions,
+} from '@simplejwt/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+export {
+  AuthenticationFailed,
+  type AuthUser,
+  ConfigurationError,
+  type CoreResponse,
+  InvalidToken,
+  type Permission,
+  type SimpleJWT,
+  SimpleJWTError,
+  StoreUnavailableError,
+  Token,
+  TokenError,
+  TokenUser,
+  ValidationError,
+} from '@simplejwt/core'
+
+declare global {
+  namespace Express {
+    /** The authenticated user: from the UserStore, or a TokenUser when stateless. Merge your fields in. */
+    interface User extends AuthUser {}
+    interface Request {
+      /** Set by `authenticate` and `requireAuth`. */
+      user?: User | undefined
+      /** The validated token (Django REST framework's `request.auth`). */
+      auth?: Token | undefined
+    }
+  }
+}
+
+export interface RequireAuthOptions<U extends AuthUser = AuthUser> extends AuthenticateOptions {
+  /** `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
+  readonly permission?: Permission<U>
+}
+
+/** Which token routes to serve (blacklist, sliding); see the core's `tokenEndpoints`. */
+export type TokenRoutesOptions = TokenEndpointsOptions
+
+/** Sets `req.user` and `req.auth` when the request carries a valid token; lets anonymous requests through. */
+export function authenticate<U extends AuthUser>(
+  sjwt: SimpleJWT<U>,
+  options: AuthenticateOptions = {},
+): RequestHandler {
+  return handler(async (req, res, next) => {
+    const outcome = await sjwt.authenticate({ headers: req.headers }, options)
+    if (outcome.status === 'failed') return send(res, outcome.response)
+    if (outcome.status === 'authenticated') {
+      req.user = outcome.user as Express.User
+      req.auth = outcome.token
+    }
+    next()
+  })
+}
+
+/** Lets only authenticated requests through (401), whose user has the permission (403). */
+export function requireAuth<U extends AuthUser>(
+  sjwt: SimpleJWT<U>,
+  options: RequireAuthOptions<U> = {},
+): RequestHandler {
+  return handler(async (req, res, next) => {
+    const result = await sjwt.authorize({ headers: req.headers }, options)
+    if (!result.ok) return send(res, result.response)
+    req.user = result.user as Express.User
+    req.auth = result.token
+    next()
+  })
+}
+
+/** The token endpoints, for `app.use('/api', tokenRoutes(sjwt))`: `POST /api/token/`, ... */
+export function tokenRoutes<U extends AuthUser>(
+  sjwt: SimpleJWT<U>,
+  options: TokenRoutesOptions = {},
+): RequestHandler {
+  const routes = sjwt.tokenEndpoints(options)
+  return handler(async (req, res, next) => {
+    const endpoint = req.method === 'POST' ? routes.get(req.path) : undefined
+    if (endpoint === undefined) return next()
+    // A body parser that ran before has consumed the stream and left its result in req.body.
+    const parsed = req.readableEnded
+      ? { ok: true as const, body: req.body as unknown }
+      : await sjwt.parseBody(req.headers, await readBody(req))
+    if (!parsed.ok) return send(res, parsed.response)
+    const request = { headers: req.headers, body: parsed.body, context: { request: req } }
+    send(res, await endpoint(request))
+  })
+}
+
+function send(res: Response, { status, headers, body }: CoreResponse): void {
+  res.status(status).set(headers).json(body)
+}
+
+// Express 4 does not pass a rejected promise on to the error handlers; Express 5 would.
+function handler(
+  fn: (req: Request, res: Response, next: NextFunction) => Promise<void>,
+): RequestHandler {
+  return (req, res, next) => {
+    fn(req, res, next).catch(next)
+  }
+}
