@@ -1229,12 +1229,14 @@ describe('bad input never throws', () => {
     60_000,
   )
 
-  it('answers quickly to a megabyte of spaces before a letter', async () => {
+  // Trimming must be linear: a quadratic scan of 2 MB would take hours, so a 20 s bound on this
+  // noisy machine still tells the two apart without timing anything finer.
+  it('answers a megabyte of spaces before a letter without a quadratic scan', async () => {
     const started = performance.now()
     const response = await call(sjwt, 'verifyToken', {
       token: `${' '.repeat(MB)}x${' '.repeat(MB)}`,
     })
     expect401(response, tokenError('Token is invalid or expired'))
-    expect(performance.now() - started).toBeLessThan(2000)
-  })
+    expect(performance.now() - started).toBeLessThan(20_000)
+  }, 30_000)
 })

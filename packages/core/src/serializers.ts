@@ -54,13 +54,7 @@ export abstract class TokenObtainSerializer extends Serializer {
     // A store that cannot answer refuses the login (503), never lets it through.
     this.user = await failClosed(() => users.authenticate(attrs))
     if (!this.sjwt.settings.userAuthenticationRule(this.user)) {
-      throw new AuthenticationFailed(
-        message('No active account found with the given credentials'),
-        'no_active_account',
-        {
-          withCode: false,
-        },
-      )
+      throw noActiveAccount('No active account found with the given credentials')
     }
     return {}
   }
@@ -225,14 +219,13 @@ async function checkTokenUser(sjwt: SimpleJWT, token: Token): Promise<void> {
   if (!settings.checkUserIsActive || users === undefined || !userId) return
   const user = await failClosed(() => users.getUser(settings.userIdField, userId))
   if (!settings.userAuthenticationRule(user)) {
-    throw new AuthenticationFailed(
-      message('No active account found for the given token.'),
-      'no_active_account',
-      {
-        withCode: false,
-      },
-    )
+    throw noActiveAccount('No active account found for the given token.')
   }
+}
+
+/** Django REST framework's own AuthenticationFailed, whose body is `{ detail }` alone. */
+function noActiveAccount(template: string): AuthenticationFailed {
+  return new AuthenticationFailed(message(template), 'no_active_account', { withCode: false })
 }
 
 const FIELD_ERRORS = {
