@@ -19,62 +19,75 @@ function key(name: string): string {
 export const AUDIENCE = 'contract-audience'
 export const ISSUER = 'https://issuer.contract.test'
 
-const ROTATION = { ROTATE_REFRESH_TOKENS: true, BLACKLIST_AFTER_ROTATION: true }
+export const DEFAULT: Profile = {
+  name: 'default settings (HS256, SECRET_KEY as the signing key)',
+  settings: {},
+}
 
-export const PROFILES: readonly Profile[] = [
-  { name: 'default settings (HS256, SECRET_KEY as the signing key)', settings: {} },
-  { name: 'rotation with blacklist', settings: ROTATION },
-  {
-    name: 'custom claim and header names',
-    settings: {
-      USER_ID_CLAIM: 'uid',
-      TOKEN_TYPE_CLAIM: 'kind',
-      JTI_CLAIM: 'token_id',
-      SLIDING_TOKEN_REFRESH_EXP_CLAIM: 'slide_until',
-      AUTH_HEADER_NAME: 'HTTP_X_ACCESS_TOKEN',
-      AUTH_HEADER_TYPES: ['JWT'],
-    },
+export const ROTATION: Profile = {
+  name: 'rotation with blacklist',
+  settings: { ROTATE_REFRESH_TOKENS: true, BLACKLIST_AFTER_ROTATION: true },
+}
+
+export const KOREAN: Profile = {
+  name: 'Korean (Accept-Language: ko), rotation with blacklist',
+  settings: ROTATION.settings,
+  headers: { 'accept-language': 'ko' },
+}
+
+export const CUSTOM_NAMES: Profile = {
+  name: 'custom claim and header names',
+  settings: {
+    USER_ID_CLAIM: 'uid',
+    TOKEN_TYPE_CLAIM: 'kind',
+    JTI_CLAIM: 'token_id',
+    SLIDING_TOKEN_REFRESH_EXP_CLAIM: 'slide_until',
+    AUTH_HEADER_NAME: 'HTTP_X_ACCESS_TOKEN',
+    AUTH_HEADER_TYPES: ['JWT'],
   },
-  { name: 'AUDIENCE and ISSUER', settings: { AUDIENCE, ISSUER } },
-  {
-    name: 'LEEWAY and lifetimes in seconds',
-    settings: {
-      LEEWAY: 30,
-      ACCESS_TOKEN_LIFETIME: 120,
-      REFRESH_TOKEN_LIFETIME: 3600,
-      SLIDING_TOKEN_LIFETIME: 90,
-      SLIDING_TOKEN_REFRESH_LIFETIME: 600,
-    },
+}
+
+export const AUDIENCE_ISSUER: Profile = {
+  name: 'AUDIENCE and ISSUER',
+  settings: { AUDIENCE, ISSUER },
+}
+
+export const LEEWAY: Profile = {
+  name: 'LEEWAY and lifetimes in seconds',
+  settings: {
+    LEEWAY: 30,
+    ACCESS_TOKEN_LIFETIME: 120,
+    REFRESH_TOKEN_LIFETIME: 3600,
+    SLIDING_TOKEN_LIFETIME: 90,
+    SLIDING_TOKEN_REFRESH_LIFETIME: 600,
   },
-  {
-    name: 'HS512 with a SIGNING_KEY of its own',
-    settings: {
-      ALGORITHM: 'HS512',
-      SIGNING_KEY: 'contract-hs512-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF',
-    },
+}
+
+export const HS512: Profile = {
+  name: 'HS512 with a SIGNING_KEY of its own',
+  settings: {
+    ALGORITHM: 'HS512',
+    SIGNING_KEY: 'contract-hs512-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF',
   },
-  {
-    name: 'RS256 (PEM keys)',
-    settings: {
-      ALGORITHM: 'RS256',
-      SIGNING_KEY: key('rsa-private.pem'),
-      VERIFYING_KEY: key('rsa-public.pem'),
-    },
+}
+
+export const RS256: Profile = {
+  name: 'RS256 (PEM keys)',
+  settings: {
+    ALGORITHM: 'RS256',
+    SIGNING_KEY: key('rsa-private.pem'),
+    VERIFYING_KEY: key('rsa-public.pem'),
   },
-  {
-    name: 'ES256 (PEM keys)',
-    settings: {
-      ALGORITHM: 'ES256',
-      SIGNING_KEY: key('ec-p256-private.pem'),
-      VERIFYING_KEY: key('ec-p256-public.pem'),
-    },
+}
+
+export const ES256: Profile = {
+  name: 'ES256 (PEM keys)',
+  settings: {
+    ALGORITHM: 'ES256',
+    SIGNING_KEY: key('ec-p256-private.pem'),
+    VERIFYING_KEY: key('ec-p256-public.pem'),
   },
-  {
-    name: 'Korean (Accept-Language: ko), rotation with blacklist',
-    settings: ROTATION,
-    headers: { 'accept-language': 'ko' },
-  },
-]
+}
 
 /** The names a profile gives the claims and the header, with simplejwt's defaults. */
 export function namesOf(profile: Profile) {
@@ -91,7 +104,10 @@ export function namesOf(profile: Profile) {
     jti: text('JTI_CLAIM', 'jti'),
     slidingRefreshExp: text('SLIDING_TOKEN_REFRESH_EXP_CLAIM', 'refresh_exp'),
     /** The HTTP header: Django's `HTTP_X_ACCESS_TOKEN` is `x-access-token`. */
-    header: headerName.replace(/^HTTP_/, '').replaceAll('_', '-').toLowerCase(),
+    header: headerName
+      .replace(/^HTTP_/, '')
+      .replaceAll('_', '-')
+      .toLowerCase(),
     /** The first of AUTH_HEADER_TYPES: what a client writes before the token. */
     headerType: Array.isArray(types) ? (types[0] as string) : text('AUTH_HEADER_TYPES', 'Bearer'),
   }

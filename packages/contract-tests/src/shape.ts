@@ -23,10 +23,17 @@ export interface Step {
   readonly compare?: 'shape' | 'exact' | 'parse-error'
 }
 
-/** A rendered step: the text to compare, and the clock readings it replaced, in order. */
+/** The clock readings a rendering replaced, in order, and the lifetimes it saw. */
+export interface Clocks {
+  readonly times: number[]
+  /** `exp - iat` of every object (a token's payload) that has both, in order. */
+  readonly lifetimes: number[]
+}
+
+/** A rendered step: the text to compare, and its clocks. */
 export interface Rendered {
   readonly text: string
-  readonly times: readonly number[]
+  readonly clocks: Clocks
 }
 
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
@@ -37,9 +44,9 @@ const CLOCK_WINDOW_S = 30 * 86_400
 /** The lines compared for one step: status, the headers of the contract, the body. */
 export function render(step: Step, now = Date.now() / 1000): Rendered {
   const { reply } = step
-  const times: number[] = []
+  const clocks: Clocks = { times: [], lifetimes: [] }
   const mode = step.compare ?? 'shape'
-  let body = mode === 'exact' ? reply.body : shape(reply.body, times, now)
+  let body = mode === 'exact' ? reply.body : shape(reply.body, clocks, now)
   if (mode === 'parse-error') body = parseErrorPrefix(body)
   const header = (name: string) => reply.headers.get(name) ?? '-'
   const text = [
@@ -50,34 +57,38 @@ export function render(step: Step, now = Date.now() / 1000): Rendered {
     `  www-authenticate: ${header('www-authenticate')}`,
     indent(JSON.stringify(body, null, 2)),
   ].join('\n')
-  return { text, times }
+  return { text, clocks }
 }
 
 /**
  * `value` with tokens replaced by `{"<token>": {header, payload}}` (decoded, themselves shaped),
- * jti values by `<jti>` and clock readings by `<time>` (pushed onto `times`). Key order is kept.
+ * jti values by `<jti>` and clock readings by `<time>` (pushed onto `clocks`). Key order is kept.
  */
-export function shape(value: unknown, times: number[], now = Date.now() / 1000): unknown {
+export function shape(value: unknown, clocks: Clocks, now = Date.now() / 1000): unknown {
   if (typeof value === 'string') {
     if (JTI.test(value)) return '<jti>'
     if (JWT.test(value)) {
       const [header, payload] = value.split('.').map(decodeSegment)
       if (header === undefined || payload === undefined) return '<undecodable token>'
-      return { '<token>': { header: shape(header, times, now), payload: shape(payload, times, now) } }
+      return {
+        '<token>': { header: shape(header, clocks, now), payload: shape(payload, clocks, now) },
+      }
     }
     return value
   }
   if (typeof value === 'number') {
     if (Number.isInteger(value) && Math.abs(value - now) < CLOCK_WINDOW_S) {
-      times.push(value)
+      clocks.times.push(value)
       return '<time>'
     }
     return value
   }
-  if (Array.isArray(value)) return value.map((item) => shape(item, times, now))
+  if (Array.isArray(value)) return value.map((item) => shape(item, clocks, now))
   if (typeof value === 'object' && value !== null) {
+    const { exp, iat } = value as { exp?: unknown; iat?: unknown }
+    if (typeof exp === 'number' && typeof iat === 'number') clocks.lifetimes.push(exp - iat)
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, shape(item, times, now)]),
+      Object.entries(value).map(([key, item]) => [key, shape(item, clocks, now)]),
     )
   }
   return value
@@ -106,31 +117,28 @@ function indent(text: string): string {
 }
 
 /**
- * Where the clock readings of the two sides disagree: each reading may be `absoluteS` seconds off
- * (both sides run on the real clock, a few seconds apart), and its distance from the first reading
- * of the same response `relativeS` seconds (a second boundary crossed between two tokens of one
- * response). A wrong lifetime is off by more. Returns readable lines, none when they agree.
+ * Where the clocks of the two sides disagree: each reading may be `absoluteS` seconds off (both
+ * sides run on the real clock, a few seconds apart at most), and each lifetime (`exp - iat`)
+ * `lifetimeS` seconds (a second boundary crossed between a refresh token and the access token made
+ * from it). A wrong lifetime is off by more. Returns readable lines, none when they agree.
  */
 export function clockMismatches(
-  demo: readonly number[],
-  reference: readonly number[],
-  { absoluteS, relativeS }: { absoluteS: number; relativeS: number },
+  demo: Clocks,
+  reference: Clocks,
+  { absoluteS, lifetimeS }: { absoluteS: number; lifetimeS: number },
 ): string[] {
   const problems: string[] = []
-  const [demoFirst = 0] = demo
-  const [referenceFirst = 0] = reference
-  demo.forEach((value, i) => {
-    const other = reference[i]
-    if (other === undefined) {
-      problems.push(`clock reading #${i + 1}: ${value} on the demo, none on the reference`)
-    } else if (Math.abs(value - other) > absoluteS) {
-      problems.push(`clock reading #${i + 1}: ${value} on the demo, ${other} on the reference`)
-    } else if (Math.abs(value - demoFirst - (other - referenceFirst)) > relativeS) {
-      problems.push(
-        `clock reading #${i + 1}: first reading + ${value - demoFirst} s on the demo, ` +
-          `+ ${other - referenceFirst} s on the reference`,
-      )
-    }
-  })
+  const compare = (kind: string, ours: number[], theirs: number[], tolerance: number) => {
+    ours.forEach((value, i) => {
+      const other = theirs[i]
+      if (other === undefined || Math.abs(value - other) > tolerance) {
+        problems.push(
+          `${kind} #${i + 1}: ${value} on the demo, ${other ?? 'none'} on the reference`,
+        )
+      }
+    })
+  }
+  compare('clock reading', demo.times, reference.times, absoluteS)
+  compare('lifetime (exp - iat)', demo.lifetimes, reference.lifetimes, lifetimeS)
   return problems
 }

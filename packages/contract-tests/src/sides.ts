@@ -50,9 +50,10 @@ export class Side {
     body: Body | undefined,
   ): Promise<Reply> {
     const headers: Record<string, string> = { ...this.#headers, ...extra }
-    let payload: BodyInit | undefined
-    if (body === undefined) payload = undefined
-    else if ('json' in body) {
+    let payload: BodyInit | null = null
+    if (body === undefined) {
+      // No body at all.
+    } else if ('json' in body) {
       headers['content-type'] = 'application/json'
       payload = JSON.stringify(body.json)
     } else if ('form' in body) payload = new URLSearchParams(body.form)
@@ -111,7 +112,9 @@ export async function startServers(profile: Profile): Promise<Servers> {
     )
     rmSync(dir, { recursive: true, force: true })
   }
-  const urls = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value.url] : []))
+  const urls = started.flatMap((result) =>
+    result.status === 'fulfilled' ? [result.value.url] : [],
+  )
   const [reference, ...apps] = urls
   if (reference === undefined || apps.length !== FRAMEWORKS.length) {
     await close()
@@ -147,12 +150,23 @@ export class Kit {
     return { [this.names.header]: `${type} ${token}` }
   }
 
-  /** A token minted by the reference's own classes for user `userId`, `claims` set on it. */
+  /**
+   * A token minted by the reference's own classes for user `userId`, `claims` set on it. No
+   * password is checked: tokens for cases that are not about logging in cost no password hash.
+   */
   async mint(kind: TokenKind, userId: number, claims: Record<string, unknown> = {}) {
     const reply = await this.#reference().post('/test/mint/', {
       json: { type: kind, user_id: userId, claims },
     })
     return field(reply, 'token')
+  }
+
+  /** A refresh token and its access token, minted by the reference for user `userId`. */
+  async mintPair(userId: number): Promise<{ refresh: string; access: string }> {
+    const reply = await this.#reference().post('/test/mint/', {
+      json: { type: 'pair', user_id: userId },
+    })
+    return { refresh: field(reply, 'refresh'), access: field(reply, 'access') }
   }
 
   /**
@@ -175,15 +189,21 @@ export class Kit {
     return `${input}.${signature.toString('base64url')}`
   }
 
-  /** The claims of a new token of `kind` for `userId`, in the profile's claim names. */
+  /**
+   * The claims of a new token of `kind` for `userId`, as the profile's servers would write them:
+   * its claim names, and its AUDIENCE and ISSUER when it sets them.
+   */
   claims(kind: TokenKind, userId: unknown, lifetimeS = 300): Record<string, unknown> {
     const now = Math.floor(Date.now() / 1000)
+    const { AUDIENCE: aud, ISSUER: iss } = this.profile.settings
     return {
       [this.names.tokenType]: kind,
       exp: now + lifetimeS,
       iat: now,
       [this.names.jti]: randomBytes(16).toString('hex'),
       [this.names.userId]: userId,
+      ...(aud == null ? {} : { aud }),
+      ...(iss == null ? {} : { iss }),
     }
   }
 }

@@ -8,6 +8,7 @@ describe('readConfig', () => {
       secretKey: DEVELOPMENT_SECRET_KEY,
       developmentKey: true,
       settings: { SIGNING_KEY: DEVELOPMENT_SECRET_KEY },
+      signsWithSecretKey: true,
       databasePath: './data/demo.sqlite3',
     })
   })
@@ -21,8 +22,8 @@ describe('readConfig', () => {
     })
     const settings = { ALGORITHM: 'HS512', SIGNING_KEY: 'k'.repeat(64), LEEWAY: 30 }
     expect(
-      readConfig({ SECRET_KEY: secret, SIMPLE_JWT_JSON: JSON.stringify(settings) }).settings,
-    ).toEqual(settings)
+      readConfig({ SECRET_KEY: secret, SIMPLE_JWT_JSON: JSON.stringify(settings) }),
+    ).toMatchObject({ settings, signsWithSecretKey: false })
   })
 
   it("passes simplejwt's own setting names through, lifetimes in seconds", () => {

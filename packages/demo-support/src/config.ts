@@ -19,6 +19,8 @@ export interface DemoConfig {
   readonly developmentKey: boolean
   /** `SIMPLE_JWT_JSON` in simplejwt's own names, `SIGNING_KEY` defaulting to the secret key. */
   readonly settings: SettingsInput
+  /** True when `SIMPLE_JWT_JSON` names no `SIGNING_KEY`, so tokens are signed with the secret key. */
+  readonly signsWithSecretKey: boolean
   /** The SQLite file of `DATABASE_URL` (`sqlite:PATH`), or `:memory:`. */
   readonly databasePath: string
 }
@@ -35,11 +37,17 @@ export function readConfig(env: Environment): DemoConfig {
   const secret = env['SECRET_KEY']
   const developmentKey = secret === undefined || secret === ''
   const secretKey = developmentKey ? DEVELOPMENT_SECRET_KEY : secret
+  const settings = readSettings(env['SIMPLE_JWT_JSON'])
+  // Django's SIMPLE_JWT falls back on SECRET_KEY for SIGNING_KEY.
+  const signsWithSecretKey = !('SIGNING_KEY' in settings || 'signingKey' in settings)
   return {
     port: readPort(env['PORT']),
     secretKey,
     developmentKey,
-    settings: readSettings(env['SIMPLE_JWT_JSON'], secretKey),
+    settings: (signsWithSecretKey
+      ? { SIGNING_KEY: secretKey, ...settings }
+      : settings) as SettingsInput,
+    signsWithSecretKey,
     databasePath: readDatabase(env['DATABASE_URL'], env['REDIS_URL']),
   }
 }
@@ -53,7 +61,7 @@ function readPort(value: string | undefined): number {
   return port
 }
 
-function readSettings(value: string | undefined, secretKey: string): SettingsInput {
+function readSettings(value: string | undefined): Record<string, unknown> {
   let parsed: unknown
   try {
     parsed = JSON.parse(value === undefined || value.trim() === '' ? '{}' : value)
@@ -65,10 +73,7 @@ function readSettings(value: string | undefined, secretKey: string): SettingsInp
       'SIMPLE_JWT_JSON must be a JSON object of simplejwt settings, e.g. {"ROTATE_REFRESH_TOKENS": true}',
     )
   }
-  // Django's SIMPLE_JWT falls back on SECRET_KEY for SIGNING_KEY.
-  const settings = parsed as Record<string, unknown>
-  const hasKey = 'SIGNING_KEY' in settings || 'signingKey' in settings
-  return (hasKey ? settings : { SIGNING_KEY: secretKey, ...settings }) as SettingsInput
+  return parsed as Record<string, unknown>
 }
 
 function readDatabase(url: string | undefined, redisUrl: string | undefined): string {

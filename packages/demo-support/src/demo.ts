@@ -1,5 +1,6 @@
 import { createServer, type RequestListener, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
 import {
   ConfigurationError,
   type CoreResponse,
@@ -46,9 +47,10 @@ export async function startDemo(
   try {
     const config = readConfig(env)
     if (config.developmentKey) {
+      const signs = config.signsWithSecretKey ? ', which signs the tokens' : ''
       console.warn(
-        `${name}: WARNING: SECRET_KEY is not set; tokens are signed with the fixed development key ` +
-          `'${config.secretKey}'. Set SECRET_KEY to a secret of your own outside a local trial.`,
+        `${name}: WARNING: SECRET_KEY is not set; using the fixed development key ` +
+          `'${config.secretKey}'${signs}. Set SECRET_KEY to a secret of your own outside a local trial.`,
       )
     }
     const { store, seeded } = await openDemoStore(config.databasePath)
@@ -58,8 +60,10 @@ export async function startDemo(
         users: store.users,
         tokens: store.tokens,
       })
+      const { databasePath: path } = config
       const users = SEED_USERS.map((u) => u.username).join(', ')
-      console.log(`${name}: database ${config.databasePath}${seeded ? ` (seeded ${users})` : ''}`)
+      const where = path === ':memory:' ? path : resolve(path)
+      console.log(`${name}: database sqlite:${where}${seeded ? ` (seeded ${users})` : ''}`)
       return {
         name,
         config,

@@ -1,12 +1,12 @@
 import {
   type CoreResponse,
   type HeaderInput,
-  MAX_BODY_BYTES,
   negotiateLanguage,
+  readBody as readStream,
 } from '@simplejwt/core'
 
-/** A request body as the frameworks hand it over: bytes, a Node stream, or none. */
-export type RawBody = Uint8Array | AsyncIterable<Uint8Array> | null
+/** A request body as the frameworks hand it over: bytes, a Node or a web stream, or none. */
+export type RawBody = Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null
 
 /** The value of a request header (`name` in lower case), repeated values joined; null when absent. */
 export function header(headers: HeaderInput, name: string): string | null {
@@ -27,14 +27,13 @@ export function respond(headers: HeaderInput, status: number, body: unknown): Co
   return { status, headers: { 'content-language': language, vary: 'Accept-Language' }, body }
 }
 
-/** The whole body, keeping chunks only up to the limit: `parseBody` answers 413 past it. */
+/** The whole body (up to just past the size `parseBody` answers 413 for), or null for none. */
 export async function readBody(body: RawBody): Promise<Uint8Array | null> {
   if (body === null || body instanceof Uint8Array) return body
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of body) {
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
-    size += chunk.length
-  }
-  return Buffer.concat(chunks)
+  return readStream(body instanceof ReadableStream ? chunksOf(body) : body)
+}
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader()
+  for (let read = await reader.read(); !read.done; read = await reader.read()) yield read.value
 }

@@ -1,4 +1,10 @@
-export { DEVELOPMENT_SECRET_KEY, type DemoConfig, DemoConfigError, HOST, readConfig } from './config'
+export {
+  DEVELOPMENT_SECRET_KEY,
+  type DemoConfig,
+  DemoConfigError,
+  HOST,
+  readConfig,
+} from './config'
 export { type Demo, type DemoUser, startDemo } from './demo'
 export { header, type RawBody, readBody, respond } from './http'
 export { type RegisterRequest, register } from './register'

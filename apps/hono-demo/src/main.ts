@@ -1,0 +1,41 @@
+// The demo apps' HTTP contract with Hono, on Node: `pnpm --dir apps/hono-demo start`.
+import { getRequestListener } from '@hono/node-server'
+import type { CoreResponse } from '@simplejwt/core'
+import { type DemoUser, startDemo, statelessView, userView } from '@simplejwt/demo-support'
+import { requireAuth, type SimpleJWTVariables, tokenRoutes } from '@simplejwt/hono'
+import { type Context, Hono } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
+
+type Env = { Variables: SimpleJWTVariables<DemoUser> }
+
+const demo = await startDemo('hono-demo')
+const { sjwt } = demo
+
+function send(c: Context, { status, headers, body }: CoreResponse): Response {
+  return c.json(body as object, status as ContentfulStatusCode, headers)
+}
+
+/** What the views need: the headers, and the user and token that `requireAuth` set. */
+const viewRequest = (c: Context<Env>) => ({
+  headers: c.req.raw.headers,
+  user: c.get('user'),
+  auth: c.get('auth'),
+})
+
+const app = new Hono<Env>()
+  // POST /api/token/, /api/token/refresh/, /api/token/verify/, /api/token/blacklist/,
+  // /api/token/sliding/ and /api/token/sliding/refresh/.
+  .route('/api', tokenRoutes(sjwt))
+  .get('/api/some-protected-view/', requireAuth(sjwt), (c) => send(c, userView(viewRequest(c))))
+  .get('/api/admin-only-view/', requireAuth(sjwt, { permission: 'staff' }), (c) =>
+    send(c, userView(viewRequest(c))),
+  )
+  .get('/api/stateless-view/', requireAuth(sjwt, { stateless: true }), (c) =>
+    send(c, statelessView(viewRequest(c))),
+  )
+  // Sign-up, tokens issued at once: the body stream is parsed as the token routes parse it.
+  .post('/api/register/', async (c) =>
+    send(c, await demo.register({ headers: c.req.raw.headers, body: c.req.raw.body })),
+  )
+
+await demo.listen(getRequestListener(app.fetch))

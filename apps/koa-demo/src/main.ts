@@ -1,0 +1,44 @@
+// The demo apps' HTTP contract with Koa: `pnpm --dir apps/koa-demo start`.
+import Router from '@koa/router'
+import type { CoreResponse } from '@simplejwt/core'
+import { type DemoUser, startDemo, statelessView, userView } from '@simplejwt/demo-support'
+import { requireAuth, type SimpleJWTState, tokenRoutes } from '@simplejwt/koa'
+import Koa, { type ParameterizedContext } from 'koa'
+
+const demo = await startDemo('koa-demo')
+const { sjwt } = demo
+
+function send(ctx: ParameterizedContext, { status, headers, body }: CoreResponse): void {
+  ctx.status = status
+  ctx.set(headers)
+  ctx.body = body
+}
+
+/** What the views need: the headers, and the user and token that `requireAuth` set. */
+const viewRequest = ({ headers, state }: ParameterizedContext<SimpleJWTState<DemoUser>>) => ({
+  headers,
+  ...state,
+})
+
+const router = new Router<SimpleJWTState<DemoUser>>({ prefix: '/api' })
+router.get('/some-protected-view/', requireAuth(sjwt), (ctx) =>
+  send(ctx, userView(viewRequest(ctx))),
+)
+router.get('/admin-only-view/', requireAuth(sjwt, { permission: 'staff' }), (ctx) =>
+  send(ctx, userView(viewRequest(ctx))),
+)
+router.get('/stateless-view/', requireAuth(sjwt, { stateless: true }), (ctx) =>
+  send(ctx, statelessView(viewRequest(ctx))),
+)
+// Sign-up, tokens issued at once: `ctx.req` is the body stream, parsed as the token routes parse it.
+router.post('/register/', async (ctx) => {
+  send(ctx, await demo.register({ headers: ctx.headers, body: ctx.req }))
+})
+
+const app = new Koa()
+  // POST /api/token/, /api/token/refresh/, /api/token/verify/, /api/token/blacklist/,
+  // /api/token/sliding/ and /api/token/sliding/refresh/.
+  .use(tokenRoutes(sjwt, { prefix: '/api' }))
+  .use(router.routes())
+
+await demo.listen(app.callback())
