@@ -1,7 +1,10 @@
 import { defineConfig } from 'tsdown'
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `#hmac` stays an import, resolved per runtime by package.json `imports` (node:crypto on Node,
+  // Web Crypto elsewhere), so both of its modules are entries of their own.
+  entry: ['src/index.ts', 'src/lib/hmac-node.ts', 'src/lib/hmac-web.ts'],
+  deps: { neverBundle: ['#hmac', /^node:/] },
   format: 'esm',
   dts: true,
   platform: 'neutral',

@@ -29,4 +29,12 @@ app.post('/api/register/', async (req, res) => {
   send(res, await demo.register({ headers: req.headers, body: req }))
 })
 
+// Authenticated account routes: each authenticates the request itself (401 without a token).
+app.post('/api/logout-everywhere/', async (req, res) => {
+  send(res, await demo.logoutEverywhere({ headers: req.headers }))
+})
+app.post('/api/change-password/', async (req, res) => {
+  send(res, await demo.changePassword({ headers: req.headers, body: req }))
+})
+
 await demo.listen(app)

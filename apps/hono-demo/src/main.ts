@@ -37,5 +37,12 @@ const app = new Hono<Env>()
   .post('/api/register/', async (c) =>
     send(c, await demo.register({ headers: c.req.raw.headers, body: c.req.raw.body })),
   )
+  // Authenticated account routes: each authenticates the request itself (401 without a token).
+  .post('/api/logout-everywhere/', async (c) =>
+    send(c, await demo.logoutEverywhere({ headers: c.req.raw.headers })),
+  )
+  .post('/api/change-password/', async (c) =>
+    send(c, await demo.changePassword({ headers: c.req.raw.headers, body: c.req.raw.body })),
+  )
 
 await demo.listen(getRequestListener(app.fetch))

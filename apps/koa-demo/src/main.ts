@@ -34,6 +34,13 @@ router.get('/stateless-view/', requireAuth(sjwt, { stateless: true }), (ctx) =>
 router.post('/register/', async (ctx) => {
   send(ctx, await demo.register({ headers: ctx.headers, body: ctx.req }))
 })
+// Authenticated account routes: each authenticates the request itself (401 without a token).
+router.post('/logout-everywhere/', async (ctx) => {
+  send(ctx, await demo.logoutEverywhere({ headers: ctx.headers }))
+})
+router.post('/change-password/', async (ctx) => {
+  send(ctx, await demo.changePassword({ headers: ctx.headers, body: ctx.req }))
+})
 
 const app = new Koa()
   // POST /api/token/, /api/token/refresh/, /api/token/verify/, /api/token/blacklist/,

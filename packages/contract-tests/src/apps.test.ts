@@ -1,6 +1,6 @@
 /**
  * The demo apps as processes, beyond one run: what a restart keeps (SQLite), and the
- * configurations they refuse to start with.
+ * configurations (and unreachable stores) they refuse to start with.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -69,16 +69,22 @@ describe('the configurations the apps refuse to start with', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const sqlite = `sqlite:${join(dir, 'never-created', 'demo.sqlite3')}`
 
-  it.each(FRAMEWORKS)('%s-demo: a PostgreSQL DATABASE_URL, without repeating it', async (fw) => {
-    const url = 'postgres://demo:hunter2@db.internal:5432/demo'
+  it.each(FRAMEWORKS)('%s-demo: a PostgreSQL it cannot reach, without its password', async (fw) => {
+    const url = 'postgres://demo:hunter2@127.0.0.1:1/demo'
     const { code, output } = await runDemoProcess(appDir(fw), { DATABASE_URL: url })
     expect(code).toBe(1)
-    expect(output).toMatch(/supports sqlite only for now/)
+    expect(output).toMatch(
+      /cannot open PostgreSQL at postgres:\/\/demo:\*\*\*@127\.0\.0\.1:1\/demo \(schema public\)/,
+    )
     expect(output).not.toMatch(/hunter2/)
   })
 
   it.each([
-    ['REDIS_URL', { REDIS_URL: 'redis://127.0.0.1:6379/0' }, /REDIS_URL is set, but this demo/],
+    [
+      'a Redis it cannot reach, without its password',
+      { REDIS_URL: 'redis://:hunter2@127.0.0.1:1/0' },
+      /cannot connect to Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1\/0/,
+    ],
     ['SIMPLE_JWT_JSON that is not JSON', { SIMPLE_JWT_JSON: '{' }, /not valid JSON/],
     ['an unknown setting', { SIMPLE_JWT_JSON: '{"ROTATE": true}' }, /Unknown setting 'ROTATE'/],
     [
@@ -94,5 +100,6 @@ describe('the configurations the apps refuse to start with', () => {
     })
     expect(code).toBe(1)
     expect(output).toMatch(message)
+    expect(output).not.toMatch(/hunter2/)
   })
 })

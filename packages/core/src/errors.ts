@@ -75,6 +75,8 @@ export type AuthenticationFailedCode =
   | 'user_not_found'
   | 'user_inactive'
   | 'no_active_account'
+  /** CHECK_REVOKE_TOKEN: the token predates the user's last password change. */
+  | 'password_changed'
 
 /**
  * The request's credentials were refused: a 401 with `{ detail, code }` (simplejwt's

@@ -51,7 +51,14 @@ export {
   type SimpleJWTOptions,
   type TokenEndpointsOptions,
 } from './simplejwt'
-export type { AuthUser, OutstandingToken, TokenStore, UserStore } from './stores'
+export {
+  type AuthUser,
+  hasRevocation,
+  type OutstandingToken,
+  type RevocationStore,
+  type TokenStore,
+  type UserStore,
+} from './stores'
 export {
   AccessToken,
   type DecodedToken,

@@ -1,5 +1,5 @@
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
-import type { AuthUser, OutstandingToken, TokenStore, UserStore } from './stores'
+import type { AuthUser, OutstandingToken, RevocationStore, UserStore } from './stores'
 
 /** A user with a password, as given to {@link MemoryUserStore.create}. */
 export type NewUser = AuthUser & { readonly password: string }
@@ -47,8 +47,32 @@ export class MemoryUserStore<U extends AuthUser = AuthUser> implements UserStore
   }
 
   async updateLastLogin(user: U, at: Date): Promise<void> {
-    const entry = this.#users.find((e) => e.user === user)
+    const entry = this.#entryOf(user)
     if (entry !== undefined) entry.user = Object.freeze({ ...entry.user, lastLogin: at })
+  }
+
+  /** The user's password hash (CHECK_REVOKE_TOKEN), or null for a user not in the store. */
+  async revocationStamp(user: U): Promise<string | null> {
+    return this.#entryOf(user)?.hash ?? null
+  }
+
+  /**
+   * Sets a new password (with CHECK_REVOKE_TOKEN, the user's earlier tokens stop working);
+   * resolves false when the user is not in the store.
+   */
+  async setPassword(user: U, password: string): Promise<boolean> {
+    const entry = this.#entryOf(user)
+    if (entry === undefined) return false
+    entry.hash = await hashPassword(password)
+    return true
+  }
+
+  /** The entry of `user`: the same object, or the user with the same username. */
+  #entryOf(user: U): { user: U; hash: string } | undefined {
+    return (
+      this.#users.find((e) => e.user === user) ??
+      this.#find(this.usernameField, user[this.usernameField])
+    )
   }
 
   #find(field: string, value: unknown): { user: U; hash: string } | undefined {
@@ -61,10 +85,19 @@ export class MemoryUserStore<U extends AuthUser = AuthUser> implements UserStore
   }
 }
 
-/** Outstanding tokens and the blacklist in memory, for one process. */
-export class MemoryTokenStore implements TokenStore {
+/** A family's or a user's revocation, kept until `expiresAt`. */
+interface Revocation {
+  revokedAt: Date
+  expiresAt: Date
+}
+
+/** Outstanding tokens, the blacklist and revoked families and users, in memory, for one process. */
+export class MemoryTokenStore implements RevocationStore {
   readonly #outstanding = new Map<string, OutstandingToken>()
   readonly #blacklisted = new Map<string, Date>()
+  readonly #families = new Map<string, Revocation>()
+  /** By the user id as a string: `1` and `"1"` are one user. */
+  readonly #users = new Map<string, Revocation>()
 
   async addOutstanding(token: OutstandingToken): Promise<void> {
     if (!this.#outstanding.has(token.jti)) this.#outstanding.set(token.jti, token)
@@ -90,7 +123,43 @@ export class MemoryTokenStore implements TokenStore {
         count++
       }
     }
+    for (const revocations of [this.#families, this.#users]) {
+      for (const [key, { expiresAt }] of revocations) {
+        if (expiresAt < now) revocations.delete(key)
+      }
+    }
     return count
+  }
+
+  async revokeFamily(family: string, at: Date, expiresAt: Date): Promise<boolean> {
+    if (this.#families.has(family)) return false
+    this.#families.set(family, { revokedAt: at, expiresAt })
+    return true
+  }
+
+  async isFamilyRevoked(family: string): Promise<boolean> {
+    return this.#families.has(family)
+  }
+
+  async revokeUser(userId: string | number, at: Date, expiresAt: Date): Promise<number> {
+    const key = String(userId)
+    const known = this.#users.get(key)
+    this.#users.set(key, {
+      revokedAt: known !== undefined && known.revokedAt > at ? known.revokedAt : at,
+      expiresAt: known !== undefined && known.expiresAt > expiresAt ? known.expiresAt : expiresAt,
+    })
+    let count = 0
+    for (const token of this.#outstanding.values()) {
+      if (token.userId === null || String(token.userId) !== key) continue
+      if (this.#blacklisted.has(token.jti)) continue
+      this.#blacklisted.set(token.jti, at)
+      count++
+    }
+    return count
+  }
+
+  async userRevokedAt(userId: string | number): Promise<Date | null> {
+    return this.#users.get(String(userId))?.revokedAt ?? null
   }
 
   /** The outstanding record of `jti`, if any. */

@@ -125,11 +125,17 @@ export class TokenRefreshSerializer extends Serializer {
     const data: Record<string, unknown> = { access: await accessTokenOf(refresh).sign() }
     if (settings.rotateRefreshTokens) {
       if (settings.blacklistAfterRotation && !(await refresh.blacklist())) {
+        // Another request rotated it first: one of the two holds a copy (reuse detection).
+        await refresh.revokeFamily()
         throw tokenError('Token is blacklisted')
       }
       refresh.setJti()
       refresh.setExp()
       refresh.setIat()
+      // A token from before REFRESH_TOKEN_REUSE_DETECTION was on starts a family here.
+      if (settings.refreshTokenReuseDetection && refresh.family === undefined) {
+        refresh.set(settings.tokenFamilyClaim, crypto.randomUUID().replaceAll('-', ''))
+      }
       const rotated = await refresh.sign()
       await refresh.recordOutstanding(rotated)
       data['refresh'] = rotated
@@ -173,7 +179,8 @@ export class TokenVerifySerializer extends Serializer {
     const token = await this.sjwt.UntypedToken.decode(attrs['token'])
     const jti = token.jti
     if (settings.blacklistAfterRotation && tokens !== undefined && jti !== undefined) {
-      if (await failClosed(() => tokens.isBlacklisted(jti))) {
+      const { blacklisted, revoked } = await token.revocationStatus(jti)
+      if (blacklisted || revoked) {
         // simplejwt 5.2.2 raises this one untranslated.
         throw new ValidationError({
           non_field_errors: [{ ...message('Token is blacklisted'), translate: false }],
@@ -199,7 +206,10 @@ export class TokenBlacklistSerializer extends Serializer {
   ): Promise<Record<string, unknown>> {
     this.sjwt.requireTokens()
     const refresh = await this.tokenClass().decode(attrs['refresh'])
-    if (!(await refresh.blacklist())) throw tokenError('Token is blacklisted')
+    if (!(await refresh.blacklist())) {
+      await refresh.revokeFamily()
+      throw tokenError('Token is blacklisted')
+    }
     return {}
   }
 }

@@ -71,6 +71,12 @@ describe('defaults', () => {
       // Later simplejwt's check of inactive users on refresh; 5.2.2 did not have it.
       checkUserIsActive: true,
       maxTokenLength: 8192,
+      // This library's additions, off or inert by default except the bounded cache.
+      verifiedTokenCache: { maxEntries: 10_000, maxBytes: 8 * 1024 * 1024 },
+      refreshTokenReuseDetection: false,
+      tokenFamilyClaim: 'family',
+      checkRevokeToken: false,
+      revokeTokenClaim: 'hash_password',
     })
     expect(s.signingKey).toBe(SECRET)
     // simplejwt's VERIFYING_KEY default is '', meaning none.

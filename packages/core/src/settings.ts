@@ -1,6 +1,7 @@
 import { ConfigurationError } from './errors'
 import { type Duration, describe, toSeconds } from './lib/duration'
 import { ALGORITHMS, type Algorithm, type KeyInput } from './lib/keys'
+import { resolveTokenCache, type VerifiedTokenCacheLimits } from './lib/token-cache'
 import type { SerializerClass } from './serializers'
 import type { AuthUser } from './stores'
 import type { TokenClass, TokenUserClass } from './tokens'
@@ -78,8 +79,33 @@ export interface Settings {
    * deleted). Default true (later simplejwt's fix; 5.2.2 let refresh through).
    */
   checkUserIsActive?: boolean
+  /**
+   * Keeps the payloads of verified tokens, keyed by the whole token, so that a token used again
+   * skips its signature check and decoding; its claims, type and blacklist entry are still checked
+   * on every use, and it is never served past its `exp` plus the leeway. `{ maxEntries, maxBytes }`
+   * (each defaulted when left out), `true` for the defaults, or `false`. Default
+   * `{ maxEntries: 10000, maxBytes: 8 MiB }`; off with JWK_URL, whose keys can be withdrawn.
+   */
+  verifiedTokenCache?: boolean | { maxEntries?: number; maxBytes?: number }
   /** Longest token accepted, in characters; longer ones are refused unread. Default 8192. */
   maxTokenLength?: number
+  /**
+   * Refresh-token reuse detection (RFC 9700, section 4.14.2): refresh tokens carry a family id
+   * (TOKEN_FAMILY_CLAIM) from `forUser` through every rotation, and presenting one that was
+   * already rotated or blacklisted revokes its whole family. Needs ROTATE_REFRESH_TOKENS,
+   * BLACKLIST_AFTER_ROTATION and a TokenStore with `revokeFamily`. Default false.
+   */
+  refreshTokenReuseDetection?: boolean
+  /** The claim holding a refresh token's family id. Default `family`. */
+  tokenFamilyClaim?: string
+  /**
+   * Tokens carry a keyed hash of the user's `UserStore.revocationStamp` (the password hash), and
+   * authentication with lookup refuses them once it changes, as simplejwt 5.3 does. The hash is
+   * HMAC-SHA-256 under a key derived from SIGNING_KEY, not simplejwt's MD5. Default false.
+   */
+  checkRevokeToken?: boolean
+  /** The claim holding that hash. Default `hash_password`. */
+  revokeTokenClaim?: string
 }
 
 type Upper<S extends string> = S extends `${infer H}${infer T}`
@@ -132,7 +158,13 @@ export interface ResolvedSettings {
   readonly slidingTokenObtainSerializer: SerializerClass
   readonly slidingTokenRefreshSerializer: SerializerClass
   readonly checkUserIsActive: boolean
+  /** null when off. */
+  readonly verifiedTokenCache: VerifiedTokenCacheLimits | null
   readonly maxTokenLength: number
+  readonly refreshTokenReuseDetection: boolean
+  readonly tokenFamilyClaim: string
+  readonly checkRevokeToken: boolean
+  readonly revokeTokenClaim: string
 }
 
 /** simplejwt's default user rule: a user exists and is active. */
@@ -204,7 +236,12 @@ const KNOWN_KEYS: readonly (keyof Settings)[] = [
   'slidingTokenRefreshLifetime',
   ...SERIALIZER_SETTINGS,
   'checkUserIsActive',
+  'verifiedTokenCache',
   'maxTokenLength',
+  'refreshTokenReuseDetection',
+  'tokenFamilyClaim',
+  'checkRevokeToken',
+  'revokeTokenClaim',
 ]
 
 export function toUpperSnake(key: string): string {
@@ -321,6 +358,40 @@ function audience(value: unknown): string | readonly string[] | null {
   throw new ConfigurationError('AUDIENCE must be a string or a non-empty list of strings')
 }
 
+/** REFRESH_TOKEN_REUSE_DETECTION, TOKEN_FAMILY_CLAIM, CHECK_REVOKE_TOKEN and REVOKE_TOKEN_CLAIM. */
+function revocationSettings(s: Settings, rotate: boolean) {
+  const reuse = bool(s.refreshTokenReuseDetection, 'REFRESH_TOKEN_REUSE_DETECTION', false)
+  if (reuse && !(rotate && s.blacklistAfterRotation === true)) {
+    throw new ConfigurationError(
+      'REFRESH_TOKEN_REUSE_DETECTION needs ROTATE_REFRESH_TOKENS and BLACKLIST_AFTER_ROTATION',
+    )
+  }
+  const checkRevoke = bool(s.checkRevokeToken, 'CHECK_REVOKE_TOKEN', false)
+  const familyClaim = text(s.tokenFamilyClaim, 'TOKEN_FAMILY_CLAIM', 'family')
+  const revokeClaim = text(s.revokeTokenClaim, 'REVOKE_TOKEN_CLAIM', 'hash_password')
+  // A claim the library writes for one purpose must not overwrite one it writes for another.
+  const taken = [
+    s.userIdClaim ?? 'user_id',
+    s.jtiClaim ?? 'jti',
+    s.tokenTypeClaim ?? 'token_type',
+    s.slidingTokenRefreshExpClaim ?? 'refresh_exp',
+    'exp',
+    'iat',
+  ]
+  if (reuse && taken.includes(familyClaim)) {
+    throw new ConfigurationError(`TOKEN_FAMILY_CLAIM '${familyClaim}' is a claim already in use`)
+  }
+  if (checkRevoke && (taken.includes(revokeClaim) || (reuse && revokeClaim === familyClaim))) {
+    throw new ConfigurationError(`REVOKE_TOKEN_CLAIM '${revokeClaim}' is a claim already in use`)
+  }
+  return {
+    refreshTokenReuseDetection: reuse,
+    tokenFamilyClaim: familyClaim,
+    checkRevokeToken: checkRevoke,
+    revokeTokenClaim: revokeClaim,
+  }
+}
+
 /**
  * Applies simplejwt's defaults and checks every value once. Keys are checked separately in
  * `keys.ts`, where they are imported.
@@ -397,7 +468,9 @@ export function resolveSettings(input: SettingsInput, builtins: Builtins): Resol
     ),
     ...serializers,
     checkUserIsActive: bool(s.checkUserIsActive, 'CHECK_USER_IS_ACTIVE', true),
+    verifiedTokenCache: resolveTokenCache(s.verifiedTokenCache, optionalText(s.jwkUrl, 'JWK_URL')),
     maxTokenLength,
+    ...revocationSettings(s, rotate),
   } satisfies ResolvedSettings
   // Keys stay out of logs and JSON dumps of the settings.
   Object.defineProperty(resolved, 'signingKey', { enumerable: false })

@@ -15,6 +15,7 @@ import { failClosed } from './lib/fail-closed'
 import { authorizationParts, type HeaderInput, headerValue } from './lib/headers'
 import { negotiateLanguage } from './lib/i18n'
 import { type PreparedKeys, prepareKeys } from './lib/keys'
+import { RevokeTokenHash } from './lib/revocation'
 import {
   readFields,
   type SerializerClass,
@@ -33,12 +34,19 @@ import {
   resolveSettings,
   type SettingsInput,
 } from './settings'
-import type { AuthUser, TokenStore, UserStore } from './stores'
+import {
+  type AuthUser,
+  hasRevocation,
+  type RevocationStore,
+  type TokenStore,
+  type UserStore,
+} from './stores'
 import {
   AccessToken,
+  issuedBeforeRevocation,
   RefreshToken,
   SlidingToken,
-  type Token,
+  Token,
   type TokenClass,
   type TokenContext,
   TokenUser,
@@ -146,8 +154,19 @@ export async function createSimpleJWT<U extends AuthUser = AuthUser>(
   if (settings.blacklistAfterRotation && options.tokens === undefined) {
     throw new ConfigurationError('BLACKLIST_AFTER_ROTATION needs a TokenStore (option `tokens`)')
   }
+  if (settings.refreshTokenReuseDetection && !hasRevocation(options.tokens)) {
+    throw new ConfigurationError(
+      'REFRESH_TOKEN_REUSE_DETECTION needs a TokenStore with revokeFamily and isFamilyRevoked',
+    )
+  }
+  if (settings.checkRevokeToken && options.users?.revocationStamp === undefined) {
+    throw new ConfigurationError('CHECK_REVOKE_TOKEN needs a UserStore with revocationStamp')
+  }
   const keys = await prepareKeys(settings)
-  return new SimpleJWT(settings, keys, options)
+  const revokeTokenHash = settings.checkRevokeToken
+    ? await RevokeTokenHash.create(settings)
+    : undefined
+  return new SimpleJWT(settings, keys, options, revokeTokenHash)
 }
 
 /** The configured library: bound token classes, authentication and the token endpoints. */
@@ -165,20 +184,29 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   readonly #context: TokenContext
   readonly #bound = new Map<TokenClass, TokenClass>()
   readonly #wwwAuthenticate: string
+  readonly #revokeTokenHash: RevokeTokenHash | undefined
 
   /** Use {@link createSimpleJWT}, which imports the keys first. */
-  constructor(settings: ResolvedSettings, keys: PreparedKeys, options: SimpleJWTOptions<U>) {
+  constructor(
+    settings: ResolvedSettings,
+    keys: PreparedKeys,
+    options: SimpleJWTOptions<U>,
+    revokeTokenHash?: RevokeTokenHash,
+  ) {
     this.settings = settings
     this.users = options.users
     this.tokens = options.tokens
     this.now = options.clock ?? Date.now
     this.backend = new TokenBackend(settings, keys, this.now)
+    this.#revokeTokenHash = revokeTokenHash
     this.#context = {
       settings,
       backend: this.backend,
       tokens: this.tokens,
       now: this.now,
       bind: (cls) => this.bind(cls),
+      revokeTokenHash: async (user) =>
+        this.#requireRevokeTokenHash().hash(await this.#revocationStamp(user as U)),
     }
     this.AccessToken = this.bind(AccessToken)
     this.RefreshToken = this.bind(RefreshToken)
@@ -212,6 +240,48 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     return this.tokens
   }
 
+  /** The TokenStore, which must have the revocation methods (`revokeUser`, ...). */
+  requireRevocation(): RevocationStore {
+    const tokens = this.requireTokens()
+    if (!hasRevocation(tokens)) {
+      throw new ConfigurationError(
+        'Revoking a user needs a TokenStore with revokeUser and userRevokedAt',
+      )
+    }
+    return tokens
+  }
+
+  /**
+   * Logs a user out everywhere: every outstanding refresh and sliding token of `userId` (a
+   * USER_ID_CLAIM value) is blacklisted, and any of the user's tokens issued up to now is refused
+   * from then on: refresh and sliding tokens wherever they are checked, access tokens by
+   * authentication with lookup. Stateless authentication does not ask the TokenStore about
+   * access tokens, so there they stay valid until they expire (ACCESS_TOKEN_LIFETIME). Resolves
+   * how many tokens were blacklisted.
+   *
+   * Tokens carry their issue time in whole seconds (`iat`), so every token of the current second
+   * is refused too; the call resolves only once that second is over (within a second), so that
+   * tokens issued after it are not.
+   */
+  async revokeUserTokens(userId: string | number): Promise<number> {
+    const store = this.requireRevocation()
+    const { leeway } = this.settings
+    const classes = [AccessToken, RefreshToken, SlidingToken, ...this.settings.authTokenClasses]
+    // No token issued before now outlives the longest lifetime.
+    const longest = Math.max(
+      this.settings.slidingTokenRefreshLifetime,
+      ...classes.map((cls) => cls.lifetime(this.settings) ?? 0),
+    )
+    const at = this.now()
+    const expiresAt = at + (longest + leeway) * 1000
+    const count = await failClosed(() =>
+      store.revokeUser(userId, new Date(at), new Date(expiresAt)),
+    )
+    const rest = (Math.floor(at / 1000) + 1) * 1000 - this.now()
+    if (rest > 0) await new Promise((resolve) => setTimeout(resolve, rest))
+    return count
+  }
+
   // Token-level authentication (simplejwt's JWTAuthentication), throwing typed errors.
 
   /** The raw token from the configured header, null when the request carries none of ours. */
@@ -234,33 +304,131 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
 
   /** The first of AUTH_TOKEN_CLASSES that accepts the token; else InvalidToken listing each class's reason. */
   async validatedToken(raw: string): Promise<Token> {
+    return this.#validated(raw)
+  }
+
+  /**
+   * validatedToken's work, as a value when no class had to wait (see `Token.decodeNow`): each
+   * promise awaited costs authentication a turn of the event loop.
+   */
+  #validated(raw: string): Token | Promise<Token> {
+    const classes = this.settings.authTokenClasses
     const messages: TokenClassMessage[] = []
-    for (const cls of this.settings.authTokenClasses) {
-      const bound = this.bind(cls)
+    for (let i = 0; i < classes.length; i++) {
+      const cls = classes[i] as TokenClass
       try {
-        return await bound.decode(raw)
+        const token = this.#decoded(cls, raw)
+        if (isThenable(token)) return this.#validatedLater(raw, i, token, messages)
+        return token
       } catch (error) {
-        if (!(error instanceof TokenError)) throw error
-        messages.push({ tokenClass: cls.name, tokenType: cls.tokenType, message: error.detail })
+        messages.push(refusal(cls, error))
       }
     }
     throw new InvalidToken(message('Given token not valid for any token type'), { messages })
   }
 
+  /** #validated from class `from` on, once a class had to wait for `pending`. */
+  async #validatedLater(
+    raw: string,
+    from: number,
+    pending: PromiseLike<Token>,
+    messages: TokenClassMessage[],
+  ): Promise<Token> {
+    const classes = this.settings.authTokenClasses
+    for (let i = from; i < classes.length; i++) {
+      const cls = classes[i] as TokenClass
+      try {
+        return await (i === from ? pending : this.#decoded(cls, raw))
+      } catch (error) {
+        messages.push(refusal(cls, error))
+      }
+    }
+    throw new InvalidToken(message('Given token not valid for any token type'), { messages })
+  }
+
+  /** `raw` decoded and verified by `cls`; a class that overrides `decode` is asked through it. */
+  #decoded(cls: TokenClass, raw: string): Token | PromiseLike<Token> {
+    const bound = this.bind(cls)
+    return bound.decode === Token.decode ? bound.decodeNow(raw) : bound.decode(raw)
+  }
+
   /** The user the token names: looked up (active users only), or a TokenUser when `stateless`. */
   async tokenUser(token: Token, options: AuthenticateOptions = {}): Promise<U | TokenUser> {
-    const { userIdClaim, userIdField, checkUserIsActive, tokenUserClass } = this.settings
-    if (!token.has(userIdClaim)) {
-      throw new InvalidToken(message('Token contained no recognizable user identification'))
-    }
-    if (options.stateless) return new tokenUserClass(token) as TokenUser
+    const { userIdClaim, userIdField, checkUserIsActive } = this.settings
+    if (options.stateless) return this.#statelessUser(token)
+    requireUserId(token, userIdClaim)
     const users = this.requireUsers()
-    const user = await failClosed(() => users.getUser(userIdField, token.get(userIdClaim)))
+    // The user and the user's revocation time are asked for at once.
+    const [user, revokedAt] = await Promise.all([
+      failClosed(() => users.getUser(userIdField, token.get(userIdClaim))),
+      this.#userRevokedAt(token),
+    ])
     if (user === null) throw new AuthenticationFailed(message('User not found'), 'user_not_found')
     if (checkUserIsActive && user.isActive === false) {
       throw new AuthenticationFailed(message('User is inactive'), 'user_inactive')
     }
+    const checking = this.#checkRevoked(token, user, revokedAt)
+    if (checking !== undefined) await checking
     return user
+  }
+
+  /**
+   * The time the token's user was revoked at (`revokeUserTokens`), for tokens that decoding did
+   * not already check against it (those not blacklistable: access tokens); else null.
+   */
+  async #userRevokedAt(token: Token): Promise<Date | null> {
+    const { tokens } = this
+    const userId = token.userId
+    if ((token.constructor as TokenClass).blacklistable || userId === null) return null
+    if (!hasRevocation(tokens)) return null
+    return failClosed(() => tokens.userRevokedAt(userId))
+  }
+
+  /**
+   * Refuses a looked-up user's token whose CHECK_REVOKE_TOKEN hash no longer matches the user's
+   * stamp (a password change), or which was issued before `revokedAt`. Only the first has to wait
+   * for anything: without CHECK_REVOKE_TOKEN this answers at once (undefined, or it throws).
+   */
+  #checkRevoked(token: Token, user: U, revokedAt: Date | null): Promise<void> | undefined {
+    if (this.settings.checkRevokeToken) return this.#checkRevokedAfterStamp(token, user, revokedAt)
+    checkIssuedBeforeRevocation(token, revokedAt)
+    return undefined
+  }
+
+  async #checkRevokedAfterStamp(token: Token, user: U, revokedAt: Date | null): Promise<void> {
+    const stamp = await this.#revocationStamp(user)
+    const hash = this.#requireRevokeTokenHash()
+    if (!(await hash.matches(token.get(this.settings.revokeTokenClaim), stamp))) {
+      throw new AuthenticationFailed(
+        message("The user's password has been changed."),
+        'password_changed',
+      )
+    }
+    checkIssuedBeforeRevocation(token, revokedAt)
+  }
+
+  #revocationStamp(user: U): Promise<string | null> {
+    const users = this.requireUsers()
+    if (users.revocationStamp === undefined) {
+      throw new ConfigurationError('CHECK_REVOKE_TOKEN needs a UserStore with revocationStamp')
+    }
+    const stamp = users.revocationStamp.bind(users)
+    return failClosed(() => stamp(user))
+  }
+
+  #requireRevokeTokenHash(): RevokeTokenHash {
+    if (this.#revokeTokenHash === undefined) {
+      throw new ConfigurationError(
+        'CHECK_REVOKE_TOKEN needs its hash key: make the library with createSimpleJWT',
+      )
+    }
+    return this.#revokeTokenHash
+  }
+
+  /** The TOKEN_USER_CLASS user of a token that names a user. */
+  #statelessUser(token: Token): TokenUser {
+    requireUserId(token, this.settings.userIdClaim)
+    return new this.settings.tokenUserClass(token) as TokenUser
   }
 
   // Request-level calls: plain data in, plain data out.
@@ -270,13 +438,28 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     request: CoreRequest,
     options: AuthenticateOptions = {},
   ): Promise<AuthOutcome<U>> {
-    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
     try {
       const raw = this.rawToken(request.headers)
       if (raw === null) return { status: 'anonymous' }
-      const token = await this.validatedToken(raw)
-      return { status: 'authenticated', user: await this.tokenUser(token, options), token }
+      // Awaited only when something had to be waited for (a store, a remote key set, an
+      // override); the methods are called as they are when a subclass overrides them.
+      const validated =
+        this.validatedToken === SimpleJWT.prototype.validatedToken
+          ? this.#validated(raw)
+          : this.validatedToken(raw)
+      const token = isThenable(validated) ? await validated : validated
+      const found =
+        options.stateless && this.tokenUser === SimpleJWT.prototype.tokenUser
+          ? this.#statelessUser(token)
+          : this.tokenUser(token, options)
+      return {
+        status: 'authenticated',
+        user: isThenable(found) ? await found : found,
+        token,
+      }
     } catch (error) {
+      // The language is negotiated only for a response that has words in it.
+      const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
       return { status: 'failed', response: this.errorResponse(error, language) }
     }
   }
@@ -288,6 +471,13 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   ): Promise<AuthorizeResult<U>> {
     const outcome = await this.authenticate(request, options)
     if (outcome.status === 'failed') return { ok: false, response: outcome.response }
+    if (
+      outcome.status === 'authenticated' &&
+      permits(outcome.user, outcome.token, options.permission)
+    ) {
+      return { ok: true, user: outcome.user, token: outcome.token }
+    }
+    // The language is negotiated only for a response that has words in it.
     const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
     if (outcome.status === 'anonymous') {
       return {
@@ -300,19 +490,10 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
         ),
       }
     }
-    const permission = options.permission ?? 'authenticated'
-    const allowed =
-      permission === 'authenticated' ||
-      (permission === 'staff'
-        ? outcome.user.isStaff === true
-        : permission(outcome.user, outcome.token))
-    if (!allowed) {
-      return {
-        ok: false,
-        response: this.#respond(403, { detail: localize(PERMISSION_DENIED, language) }, language),
-      }
+    return {
+      ok: false,
+      response: this.#respond(403, { detail: localize(PERMISSION_DENIED, language) }, language),
     }
-    return { ok: true, user: outcome.user, token: outcome.token }
   }
 
   /**
@@ -364,6 +545,32 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   /** POST {token} → 200 {token} (SLIDING_TOKEN_REFRESH_SERIALIZER). */
   refreshSlidingToken(request: CoreRequest): Promise<CoreResponse> {
     return this.handle(this.settings.slidingTokenRefreshSerializer, request)
+  }
+
+  /**
+   * POST (any body) → 200 {}: logs the authenticated user out everywhere (`revokeUserTokens`),
+   * this request's token included. Mount it behind nothing: it authenticates the request
+   * itself, with lookup unless `stateless`, and answers 401 as `authorize` does. Needs a
+   * TokenStore with the revocation methods.
+   */
+  async logoutEverywhere(
+    request: CoreRequest,
+    options: AuthenticateOptions = {},
+  ): Promise<CoreResponse> {
+    this.requireRevocation()
+    const auth = await this.authorize(request, options)
+    if (!auth.ok) return auth.response
+    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
+    try {
+      const userId = auth.token.userId
+      if (userId === null) {
+        throw new InvalidToken(message('Token contained no recognizable user identification'))
+      }
+      await this.revokeUserTokens(userId)
+      return this.#respond(200, {}, language)
+    } catch (error) {
+      return this.errorResponse(error, language)
+    }
   }
 
   /** Runs a serializer as simplejwt's TokenViewBase does: fields, validate, errors as responses. */
@@ -443,6 +650,20 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     }
   }
 
+  /**
+   * The 405 for a method a token endpoint does not serve (`GET /api/token/`), with DRF's body and
+   * its `Allow` header.
+   */
+  methodNotAllowed(request: { readonly headers: HeaderInput }, method: string): CoreResponse {
+    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
+    const detail = localize(
+      message('Method "{method}" not allowed.', method.toUpperCase()),
+      language,
+    )
+    const response = this.#respond(405, { detail }, language)
+    return { ...response, headers: { ...response.headers, allow: 'POST, OPTIONS' } }
+  }
+
   #respond(status: number, body: unknown, language: string, challenge = false): CoreResponse {
     const headers: Record<string, string> = {
       'content-language': language,
@@ -451,6 +672,39 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     if (challenge) headers['www-authenticate'] = this.#wwwAuthenticate
     return { status, headers, body }
   }
+}
+
+/** A promise, or anything `await` would treat as one (an override may return its own kind). */
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
+/** A token class's refusal, for the `messages` of a 401; anything but a TokenError is rethrown. */
+function refusal(cls: TokenClass, error: unknown): TokenClassMessage {
+  if (!(error instanceof TokenError)) throw error
+  return { tokenClass: cls.name, tokenType: cls.tokenType, message: error.detail }
+}
+
+function checkIssuedBeforeRevocation(token: Token, revokedAt: Date | null): void {
+  if (issuedBeforeRevocation(token.get('iat'), revokedAt)) {
+    throw new InvalidToken(message('Token is blacklisted'))
+  }
+}
+
+function requireUserId(token: Token, userIdClaim: string): void {
+  if (!token.has(userIdClaim)) {
+    throw new InvalidToken(message('Token contained no recognizable user identification'))
+  }
+}
+
+/** Whether `permission` (default `authenticated`) lets this user in. */
+function permits<U extends AuthUser>(
+  user: U | TokenUser,
+  token: Token,
+  permission: Permission<U> = 'authenticated',
+): boolean {
+  if (permission === 'authenticated') return true
+  return permission === 'staff' ? user.isStaff === true : permission(user, token)
 }
 
 const NOT_AUTHENTICATED = message('Authentication credentials were not provided.')

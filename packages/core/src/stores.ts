@@ -22,6 +22,12 @@ export interface UserStore<U extends AuthUser = AuthUser> {
   authenticate(credentials: Readonly<Record<string, string>>): Promise<U | null>
   /** Records a login (UPDATE_LAST_LOGIN). */
   updateLastLogin?(user: U, at: Date): Promise<void>
+  /**
+   * A value that changes whenever the user's tokens must stop working, such as the password
+   * hash, or null when the user has none (CHECK_REVOKE_TOKEN). Tokens carry a keyed hash of it,
+   * never the value itself. Required by CHECK_REVOKE_TOKEN.
+   */
+  revocationStamp?(user: U): Promise<string | null>
 }
 
 /** An issued refresh or sliding token (simplejwt's `OutstandingToken`). */
@@ -46,6 +52,42 @@ export interface TokenStore {
   blacklist(token: OutstandingToken, at: Date): Promise<boolean>
   /** Whether the token with this `jti` is blacklisted. */
   isBlacklisted(jti: string): Promise<boolean>
-  /** Removes tokens that expired before `now`, with their blacklist entries; resolves the count. */
+  /**
+   * Removes tokens that expired before `now`, with their blacklist entries, and family and user
+   * revocations kept past their `expiresAt`; resolves the count of tokens removed.
+   */
   flushExpired(now: Date): Promise<number>
+  /**
+   * Revokes a token family: every refresh token rotated from one login, which share the
+   * TOKEN_FAMILY_CLAIM (REFRESH_TOKEN_REUSE_DETECTION). Kept until `expiresAt`, after which no
+   * token of the family is valid. Atomic: resolves true for the one call that revoked it.
+   */
+  revokeFamily?(family: string, at: Date, expiresAt: Date): Promise<boolean>
+  /** Whether the family was revoked. */
+  isFamilyRevoked?(family: string): Promise<boolean>
+  /**
+   * Logs a user out everywhere: blacklists every outstanding token of `userId` (the ids `1` and
+   * `"1"` are one user here) and records `at` as the user's revocation time, kept until
+   * `expiresAt`; a later time replaces an earlier one, never the reverse. Resolves how many
+   * tokens this call blacklisted.
+   */
+  revokeUser?(userId: string | number, at: Date, expiresAt: Date): Promise<number>
+  /** The user's latest revocation time (`revokeUser`), or null. */
+  userRevokedAt?(userId: string | number): Promise<Date | null>
+}
+
+/** A TokenStore with the revocation methods: what reuse detection and `revokeUserTokens` need. */
+export type RevocationStore = TokenStore & Required<Pick<TokenStore, RevocationMethod>>
+
+export type RevocationMethod = 'revokeFamily' | 'isFamilyRevoked' | 'revokeUser' | 'userRevokedAt'
+
+/** Whether `store` has every revocation method. */
+export function hasRevocation(store: TokenStore | undefined): store is RevocationStore {
+  return (
+    store !== undefined &&
+    typeof store.revokeFamily === 'function' &&
+    typeof store.isFamilyRevoked === 'function' &&
+    typeof store.revokeUser === 'function' &&
+    typeof store.userRevokedAt === 'function'
+  )
 }

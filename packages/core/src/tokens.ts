@@ -2,7 +2,7 @@ import { ConfigurationError, message, TokenError } from './errors'
 import { type Payload, type TokenBackend, TokenBackendError } from './lib/backend'
 import { failClosed } from './lib/fail-closed'
 import type { ResolvedSettings } from './settings'
-import type { AuthUser, OutstandingToken, TokenStore } from './stores'
+import { type AuthUser, hasRevocation, type OutstandingToken, type TokenStore } from './stores'
 
 export type { Payload }
 
@@ -15,6 +15,8 @@ export interface TokenContext {
   readonly now: () => number
   /** The class bound to this context (cached); classes already bound are returned as they are. */
   bind<C extends TokenClass>(cls: C): C
+  /** CHECK_REVOKE_TOKEN: the REVOKE_TOKEN_CLAIM value for `user`. */
+  readonly revokeTokenHash?: ((user: AuthUser) => Promise<string>) | undefined
 }
 
 /** A token decoded from its compact form, as handed to a token class's constructor. */
@@ -60,13 +62,19 @@ export class Token {
   readonly payload: Payload
   /** When this object was made (ms since the epoch): the base of `exp`, `iat` and expiry checks. */
   readonly currentTime: number
-  // Non-enumerable (set in the constructor), so logging a token never prints the settings' keys.
-  declare protected readonly context: TokenContext
+  // Private, so logging or serialising a token never prints the settings' keys. (A private field,
+  // not a non-enumerable property: defining one on every token costs more than the rest of it.)
+  readonly #context: TokenContext
+
+  /** The configuration of this token's class. */
+  protected get context(): TokenContext {
+    return this.#context
+  }
 
   /** A new token (`exp`, `iat`, `jti` set), or, given `decoded`, a wrapper of a decoded one. */
   constructor(decoded?: DecodedToken) {
     const cls = this.constructor as TokenClass
-    Object.defineProperty(this, 'context', { value: contextOf(cls), enumerable: false })
+    this.#context = contextOf(cls)
     this.currentTime = this.context.now()
     if (decoded !== undefined) {
       this.token = decoded.token
@@ -91,26 +99,24 @@ export class Token {
     token: unknown,
     options: { verify?: boolean } = {},
   ): Promise<T> {
-    const context = contextOf(this)
-    const verify = options.verify ?? true
-    let payload: Payload
-    try {
-      payload = await context.backend.decode(token, verify)
-    } catch (cause) {
-      if (cause instanceof TokenBackendError)
-        throw new TokenError(message('Token is invalid or expired'), { cause })
-      throw cause
-    }
-    const result = new this({ token: token as string, payload })
-    if (verify) await result.verify()
-    return result
+    return Token.#decode(this, token, options.verify ?? true)
   }
 
-  /** A new token for `user`, carrying its USER_ID_FIELD in USER_ID_CLAIM (recorded as outstanding for blacklistable classes). */
+  /**
+   * A new token for `user`, carrying its USER_ID_FIELD in USER_ID_CLAIM (recorded as outstanding
+   * for blacklistable classes); with CHECK_REVOKE_TOKEN, the hash in REVOKE_TOKEN_CLAIM; with
+   * REFRESH_TOKEN_REUSE_DETECTION, a refresh token starts a new family (TOKEN_FAMILY_CLAIM).
+   */
   static async forUser<T extends Token>(this: TokenClass<T>, user: AuthUser): Promise<T> {
-    const { settings } = contextOf(this)
+    const { settings, revokeTokenHash } = contextOf(this)
     const token = new this()
     token.set(settings.userIdClaim, userIdValue(user, settings.userIdField))
+    if (settings.checkRevokeToken && revokeTokenHash !== undefined) {
+      token.set(settings.revokeTokenClaim, await revokeTokenHash(user))
+    }
+    if (settings.refreshTokenReuseDetection && token instanceof RefreshToken) {
+      token.set(settings.tokenFamilyClaim, newId())
+    }
     if (this.blacklistable) await token.recordOutstanding()
     return token
   }
@@ -152,13 +158,76 @@ export class Token {
    * not passed, the id claim present, the type claim right. Override to add checks.
    */
   async verify(): Promise<void> {
+    if (this.asksStore()) await this.checkBlacklist()
+    this.verifyPayload()
+  }
+
+  /** Whether `verify()` asks the TokenStore (blacklistable classes, when one is configured). */
+  protected asksStore(): boolean {
+    return (this.constructor as TokenClass).blacklistable && this.context.tokens !== undefined
+  }
+
+  /** The checks of `verify()` after the blacklist: `exp`, the id claim, the type claim. */
+  protected verifyPayload(): void {
     const { jtiClaim, tokenTypeClaim } = this.context.settings
-    const cls = this.constructor as TokenClass
-    if (cls.blacklistable && this.context.tokens !== undefined) await this.checkBlacklist()
     // RFC 7519 makes exp optional; simplejwt requires it, so no token lives forever.
     this.checkExp()
     if (jtiClaim !== null && !this.has(jtiClaim)) throw tokenError('Token has no id')
     if (tokenTypeClaim !== null) this.verifyTokenType()
+  }
+
+  /**
+   * `decode(token)`, verified, as its value when nothing has to be waited for (the signature
+   * checked on the calling thread, no store to ask, `verify` not overridden) and as a promise
+   * otherwise: each promise awaited costs authentication a turn of the event loop. Failures are
+   * thrown on the first path and rejected on the second.
+   */
+  static decodeNow<T extends Token>(this: TokenClass<T>, token: unknown): T | Promise<T> {
+    return Token.#decode(this, token, true)
+  }
+
+  static #decode<T extends Token>(
+    cls: TokenClass<T>,
+    token: unknown,
+    verify: boolean,
+  ): T | Promise<T> {
+    const context = contextOf(cls)
+    let decoded: Payload | Promise<Payload>
+    try {
+      decoded = context.backend.decodeNow(token, verify)
+    } catch (cause) {
+      throw backendFailure(cause)
+    }
+    if (decoded instanceof Promise) {
+      return decoded.then(
+        (payload) => Token.#verified(cls, token as string, payload, verify),
+        (cause: unknown) => {
+          throw backendFailure(cause)
+        },
+      )
+    }
+    return Token.#verified(cls, token as string, decoded, verify)
+  }
+
+  static #verified<T extends Token>(
+    cls: TokenClass<T>,
+    token: string,
+    payload: Payload,
+    verify: boolean,
+  ): T | Promise<T> {
+    const result = new cls({ token, payload })
+    if (!verify) return result
+    // An overridden verify() is awaited as it is; the base one runs at once when it asks no store.
+    if (result.verify !== Token.prototype.verify || result.asksStore()) {
+      return Token.#verifiedLater(result)
+    }
+    result.verifyPayload()
+    return result
+  }
+
+  static async #verifiedLater<T extends Token>(result: T): Promise<T> {
+    await result.verify()
+    return result
   }
 
   /** The type claim is present and names this class's type. */
@@ -173,7 +242,7 @@ export class Token {
   /** Sets the `jti` (JTI_CLAIM) to a new random id: 32 hex digits, as Python's `uuid4().hex`. */
   setJti(): void {
     const { jtiClaim } = this.context.settings
-    if (jtiClaim !== null) this.payload[jtiClaim] = crypto.randomUUID().replaceAll('-', '')
+    if (jtiClaim !== null) this.payload[jtiClaim] = newId()
   }
 
   /** Sets `claim` to `fromTime` plus `lifetime` seconds, as whole seconds since the epoch. */
@@ -197,12 +266,69 @@ export class Token {
     }
   }
 
-  /** Throws "Token is blacklisted" when this token's `jti` is on the blacklist. */
+  /**
+   * Throws "Token is blacklisted" when this token's `jti` is on the blacklist, when its family was
+   * revoked (REFRESH_TOKEN_REUSE_DETECTION), or when its user's tokens were revoked after it was
+   * issued (`revokeUserTokens`). A blacklisted token presented again revokes its family.
+   */
   async checkBlacklist(): Promise<void> {
     const jti = this.jti
     if (jti === undefined) return
-    if (await failClosed(() => this.store().isBlacklisted(jti)))
-      throw tokenError('Token is blacklisted')
+    const { blacklisted, revoked } = await this.revocationStatus(jti)
+    if (blacklisted) await this.revokeFamily()
+    if (blacklisted || revoked) throw tokenError('Token is blacklisted')
+  }
+
+  /**
+   * What the TokenStore holds against this token, asked at once: its own blacklist entry
+   * (`blacklisted`), and its family's or its user's revocation (`revoked`).
+   */
+  async revocationStatus(
+    jti: string,
+  ): Promise<{ readonly blacklisted: boolean; readonly revoked: boolean }> {
+    const store = this.store()
+    const family = this.family
+    const userId = this.userId
+    const revocable = hasRevocation(store)
+    const [blacklisted, familyRevoked, revokedAt] = await failClosed(() =>
+      Promise.all([
+        store.isBlacklisted(jti),
+        revocable && family !== undefined ? store.isFamilyRevoked(family) : false,
+        revocable && userId !== null ? store.userRevokedAt(userId) : null,
+      ]),
+    )
+    const revoked = familyRevoked || issuedBeforeRevocation(this.payload['iat'], revokedAt)
+    return { blacklisted, revoked }
+  }
+
+  /**
+   * Revokes this refresh token's family, when REFRESH_TOKEN_REUSE_DETECTION is on and the token
+   * has one: called when a token already rotated or blacklisted is presented again, since
+   * either its legitimate holder or a thief has the family's newest token (RFC 9700, 4.14.2).
+   * Resolves true when this call revoked it.
+   */
+  async revokeFamily(): Promise<boolean> {
+    const family = this.family
+    const store = this.context.tokens
+    if (family === undefined || !hasRevocation(store)) return false
+    const { leeway } = this.context.settings
+    const at = this.context.now()
+    // No token of the family issued before now outlives this.
+    const expiresAt = at + (this.lifetime + leeway) * 1000
+    return failClosed(() => store.revokeFamily(family, new Date(at), new Date(expiresAt)))
+  }
+
+  /** The family id (TOKEN_FAMILY_CLAIM) with REFRESH_TOKEN_REUSE_DETECTION, else undefined. */
+  get family(): string | undefined {
+    const { refreshTokenReuseDetection, tokenFamilyClaim } = this.context.settings
+    const family = refreshTokenReuseDetection ? this.payload[tokenFamilyClaim] : undefined
+    return typeof family === 'string' && family !== '' ? family : undefined
+  }
+
+  /** The user id (USER_ID_CLAIM) when it is a string or a number, else null. */
+  get userId(): string | number | null {
+    const userId = this.payload[this.context.settings.userIdClaim]
+    return typeof userId === 'string' || typeof userId === 'number' ? userId : null
   }
 
   /**
@@ -248,10 +374,9 @@ export class Token {
     const exp = this.payload['exp']
     if (jti === undefined) throw tokenError('Token has no id')
     if (typeof exp !== 'number') throw tokenError("Token has no '{}' claim", 'exp')
-    const userId = this.payload[this.context.settings.userIdClaim]
     return {
       jti,
-      userId: typeof userId === 'string' || typeof userId === 'number' ? userId : null,
+      userId: this.userId,
       tokenDigest: await sha256Hex(signed ?? this.token ?? (await this.sign())),
       createdAt,
       expiresAt: new Date(exp * 1000),
@@ -277,10 +402,12 @@ export class RefreshToken extends Token {
     return settings.refreshTokenLifetime
   }
 
-  /** Claims not copied into access tokens. */
+  /** Claims not copied into access tokens (the family id is the refresh token's own). */
   protected get noCopyClaims(): readonly (string | null)[] {
-    const { tokenTypeClaim, jtiClaim } = this.context.settings
-    return [tokenTypeClaim, 'exp', jtiClaim, 'jti']
+    const { tokenTypeClaim, jtiClaim, refreshTokenReuseDetection, tokenFamilyClaim } =
+      this.context.settings
+    const claims = [tokenTypeClaim, 'exp', jtiClaim, 'jti']
+    return refreshTokenReuseDetection ? [...claims, tokenFamilyClaim] : claims
   }
 
   /**
@@ -376,6 +503,13 @@ function pythonTruthy(value: unknown): boolean {
   return Boolean(value)
 }
 
+/** The backend's refusal as token classes report it: "Token is invalid or expired". */
+function backendFailure(cause: unknown): unknown {
+  if (cause instanceof TokenBackendError)
+    return new TokenError(message('Token is invalid or expired'), { cause })
+  return cause
+}
+
 function contextOf(cls: TokenClass): TokenContext {
   if (cls.tokenType === null) throw tokenError('Cannot create token with no type or lifetime')
   const context = cls.context
@@ -398,6 +532,24 @@ function userIdValue(user: AuthUser, field: string): string | number {
   if (typeof id === 'number' && Number.isInteger(id)) return id
   if (typeof id === 'bigint' && Number.isSafeInteger(Number(id))) return Number(id)
   return String(id)
+}
+
+/**
+ * Whether a user revocation at `revokedAt` covers a token whose `iat` is given. `iat` holds whole
+ * seconds, so a token of the second of the revocation may be from before or after it: it is
+ * refused (`revokeUserTokens` resolves only once that second is over). A token without a numeric
+ * `iat` is refused once its user was revoked. Access tokens made by refreshing carry the `iat` of
+ * their refresh token, as in simplejwt.
+ */
+export function issuedBeforeRevocation(iat: unknown, revokedAt: Date | null): boolean {
+  if (revokedAt === null) return false
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) return true
+  return iat <= Math.floor(revokedAt.getTime() / 1000)
+}
+
+/** A random id: 32 hex digits, as Python's `uuid4().hex`. */
+function newId(): string {
+  return crypto.randomUUID().replaceAll('-', '')
 }
 
 export async function sha256Hex(text: string): Promise<string> {

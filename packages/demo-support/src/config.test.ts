@@ -9,7 +9,8 @@ describe('readConfig', () => {
       developmentKey: true,
       settings: { SIGNING_KEY: DEVELOPMENT_SECRET_KEY },
       signsWithSecretKey: true,
-      databasePath: './data/demo.sqlite3',
+      database: { kind: 'sqlite', path: './data/demo.sqlite3' },
+      redis: null,
     })
   })
 
@@ -44,24 +45,59 @@ describe('readConfig', () => {
   })
 
   it('reads sqlite:PATH, relative, absolute or in URL form', () => {
-    expect(readConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite3' }).databasePath).toBe(
-      '/tmp/x.sqlite3',
-    )
-    expect(readConfig({ DATABASE_URL: 'sqlite:db/x.sqlite3' }).databasePath).toBe('db/x.sqlite3')
-    expect(readConfig({ DATABASE_URL: 'sqlite:///tmp/x.sqlite3' }).databasePath).toBe(
-      '/tmp/x.sqlite3',
-    )
-    expect(readConfig({ DATABASE_URL: 'sqlite::memory:' }).databasePath).toBe(':memory:')
+    const path = (url: string) => readConfig({ DATABASE_URL: url }).database
+    expect(path('sqlite:/tmp/x.sqlite3')).toEqual({ kind: 'sqlite', path: '/tmp/x.sqlite3' })
+    expect(path('sqlite:db/x.sqlite3')).toEqual({ kind: 'sqlite', path: 'db/x.sqlite3' })
+    expect(path('sqlite:///tmp/x.sqlite3')).toEqual({ kind: 'sqlite', path: '/tmp/x.sqlite3' })
+    expect(path('sqlite::memory:')).toEqual({ kind: 'sqlite', path: ':memory:' })
   })
 
-  it('refuses PostgreSQL and Redis with a message that does not repeat the URL', () => {
-    const url = 'postgres://user:hunter2@db.example/app'
-    expect(() => readConfig({ DATABASE_URL: url })).toThrow(/supports sqlite only for now/)
-    expect(() => readConfig({ DATABASE_URL: url })).not.toThrow(/hunter2/)
-    expect(() => readConfig({ DATABASE_URL: 'postgresql://db/app' })).toThrow(DemoConfigError)
-    expect(() => readConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(
-      /REDIS_URL is set, but this demo build supports sqlite only for now/,
-    )
+  it('reads a PostgreSQL URL, its ?schema= taken out of what pg is given', () => {
+    const url = 'postgres://demo:hunter2@db.example:5432/app'
+    expect(readConfig({ DATABASE_URL: url }).database).toEqual({
+      kind: 'postgres',
+      connectionString: url,
+      schema: 'public',
+      display: 'postgres://demo:***@db.example:5432/app',
+    })
+    expect(readConfig({ DATABASE_URL: `${url}?sslmode=disable&schema=run_1` }).database).toEqual({
+      kind: 'postgres',
+      connectionString: `${url}?sslmode=disable`,
+      schema: 'run_1',
+      display: 'postgres://demo:***@db.example:5432/app?sslmode=disable',
+    })
+    expect(readConfig({ DATABASE_URL: 'postgresql://127.0.0.1/test?schema=s' }).database).toEqual({
+      kind: 'postgres',
+      connectionString: 'postgresql://127.0.0.1/test',
+      schema: 's',
+      display: 'postgresql://127.0.0.1/test',
+    })
+  })
+
+  it('reads REDIS_URL, its ?prefix= taken out of what ioredis is given', () => {
+    expect(readConfig({}).redis).toBeNull()
+    expect(readConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      prefix: 'simplejwt:',
+      display: 'redis://127.0.0.1:6379',
+    })
+    expect(readConfig({ REDIS_URL: 'rediss://:hunter2@cache:6380/2?prefix=demo:' }).redis).toEqual({
+      url: 'rediss://:hunter2@cache:6380/2',
+      prefix: 'demo:',
+      display: 'rediss://:***@cache:6380/2',
+    })
+  })
+
+  it('refuses bad URLs with messages that never repeat a password', () => {
+    for (const env of [
+      { DATABASE_URL: 'postgres://user:hunter2@db.example:99999/app' },
+      { DATABASE_URL: 'postgres://user:hunter2@db/app?schema=' },
+      { REDIS_URL: 'redis://:hunter2@cache:99999' },
+      { REDIS_URL: 'http://:hunter2@cache' },
+    ]) {
+      expect(() => readConfig(env)).toThrow(DemoConfigError)
+      expect(() => readConfig(env)).not.toThrow(/hunter2/)
+    }
   })
 
   it('refuses other schemes and an empty path', () => {

@@ -8,6 +8,35 @@ export const HOST = '127.0.0.1'
 
 const DEFAULT_PORT = 8000
 const DEFAULT_DATABASE_URL = 'sqlite:./data/demo.sqlite3'
+const DEFAULT_SCHEMA = 'public'
+const DEFAULT_REDIS_PREFIX = 'simplejwt:'
+
+/** Where the users (and, without REDIS_URL, the tokens) live: `DATABASE_URL`. */
+export type DatabaseConfig =
+  | {
+      readonly kind: 'sqlite'
+      /** The SQLite file, or `:memory:`. */
+      readonly path: string
+    }
+  | {
+      readonly kind: 'postgres'
+      /** The URL handed to `pg`, without the demo's own `schema` parameter. */
+      readonly connectionString: string
+      /** The `?schema=` parameter: the schema holding the tables. */
+      readonly schema: string
+      /** The URL as it may be printed: its password, if any, replaced by `***`. */
+      readonly display: string
+    }
+
+/** Where the outstanding tokens, the blacklist and the revocations live: `REDIS_URL`. */
+export interface RedisConfig {
+  /** The URL handed to ioredis, without the demo's own `prefix` parameter. */
+  readonly url: string
+  /** The `?prefix=` parameter: put before every key. */
+  readonly prefix: string
+  /** The URL as it may be printed: its password, if any, replaced by `***`. */
+  readonly display: string
+}
 
 /** A demo app's configuration, read once from the environment. */
 export interface DemoConfig {
@@ -21,8 +50,10 @@ export interface DemoConfig {
   readonly settings: SettingsInput
   /** True when `SIMPLE_JWT_JSON` names no `SIGNING_KEY`, so tokens are signed with the secret key. */
   readonly signsWithSecretKey: boolean
-  /** The SQLite file of `DATABASE_URL` (`sqlite:PATH`), or `:memory:`. */
-  readonly databasePath: string
+  /** `DATABASE_URL`: `sqlite:PATH` or a `postgres://` URL. */
+  readonly database: DatabaseConfig
+  /** `REDIS_URL`, when set: the token store is then Redis, the users stay in the database. */
+  readonly redis: RedisConfig | null
 }
 
 /** The environment asks for something this build cannot do; the message says what to change. */
@@ -48,8 +79,16 @@ export function readConfig(env: Environment): DemoConfig {
       ? { SIGNING_KEY: secretKey, ...settings }
       : settings) as SettingsInput,
     signsWithSecretKey,
-    databasePath: readDatabase(env['DATABASE_URL'], env['REDIS_URL']),
+    database: readDatabase(env['DATABASE_URL']),
+    redis: readRedis(env['REDIS_URL']),
   }
+}
+
+/** `url` with its password, if it has one, replaced by `***`: what may be printed of it. */
+export function redactUrl(url: URL): string {
+  const copy = new URL(url)
+  if (copy.password !== '') copy.password = '***'
+  return copy.toString()
 }
 
 function readPort(value: string | undefined): number {
@@ -76,30 +115,68 @@ function readSettings(value: string | undefined): Record<string, unknown> {
   return parsed as Record<string, unknown>
 }
 
-function readDatabase(url: string | undefined, redisUrl: string | undefined): string {
-  if (redisUrl !== undefined && redisUrl !== '') {
-    throw new DemoConfigError(
-      'REDIS_URL is set, but this demo build supports sqlite only for now: unset REDIS_URL ' +
-        '(the blacklist then lives in the DATABASE_URL sqlite file)',
-    )
-  }
-  const value = url === undefined || url === '' ? DEFAULT_DATABASE_URL : url
-  // Only the scheme is ever printed: a database URL may carry a password.
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase()
+// Only a URL's scheme, or its redacted form, is ever printed: a URL may carry a password.
+
+function readDatabase(value: string | undefined): DatabaseConfig {
+  const url = value === undefined || value === '' ? DEFAULT_DATABASE_URL : value
+  const scheme = schemeOf(url)
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new DemoConfigError(
-      'DATABASE_URL names a PostgreSQL database, but this demo build supports sqlite only for ' +
-        'now: use DATABASE_URL=sqlite:PATH (default sqlite:./data/demo.sqlite3)',
-    )
+    const parsed = parseUrl(url, 'DATABASE_URL', 'postgres://user:password@host:5432/database')
+    const schema = takeParameter(parsed, 'schema') ?? DEFAULT_SCHEMA
+    return {
+      kind: 'postgres',
+      // Handed on as given unless the demo's own parameter had to come out of it.
+      connectionString: parsed.href === new URL(url).href ? url : parsed.toString(),
+      schema,
+      display: redactUrl(parsed),
+    }
   }
   if (scheme !== 'sqlite') {
     throw new DemoConfigError(
-      `DATABASE_URL must be sqlite:PATH (this demo build supports sqlite only for now); got a '${scheme ?? 'no'}' scheme`,
+      `DATABASE_URL must be sqlite:PATH or postgres://user:password@host:5432/database; got a '${scheme ?? 'no'}' scheme`,
     )
   }
   // `sqlite:PATH`, or the URL form `sqlite:///abs/path` (`sqlite://` + an absolute path).
-  const rest = value.slice('sqlite:'.length)
+  const rest = url.slice('sqlite:'.length)
   const path = rest.startsWith('//') ? rest.slice(2) : rest
   if (path === '') throw new DemoConfigError('DATABASE_URL=sqlite:PATH needs a PATH')
-  return path
+  return { kind: 'sqlite', path }
+}
+
+function readRedis(value: string | undefined): RedisConfig | null {
+  if (value === undefined || value === '') return null
+  const scheme = schemeOf(value)
+  if (scheme !== 'redis' && scheme !== 'rediss') {
+    throw new DemoConfigError(
+      `REDIS_URL must be redis://host:6379 or rediss://host:6379; got a '${scheme ?? 'no'}' scheme`,
+    )
+  }
+  const parsed = parseUrl(value, 'REDIS_URL', 'redis://:password@host:6379/0')
+  const prefix = takeParameter(parsed, 'prefix') ?? DEFAULT_REDIS_PREFIX
+  return {
+    url: parsed.href === new URL(value).href ? value : parsed.toString(),
+    prefix,
+    display: redactUrl(parsed),
+  }
+}
+
+function schemeOf(url: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase()
+}
+
+function parseUrl(url: string, variable: string, example: string): URL {
+  try {
+    return new URL(url)
+  } catch {
+    throw new DemoConfigError(`${variable} is not a valid URL; it should look like ${example}`)
+  }
+}
+
+/** Removes the query parameter `name` from `url` and returns its value; an empty one is an error. */
+function takeParameter(url: URL, name: string): string | undefined {
+  const value = url.searchParams.get(name)
+  if (value === null) return undefined
+  url.searchParams.delete(name)
+  if (value === '') throw new DemoConfigError(`the ?${name}= parameter of the URL is empty`)
+  return value
 }

@@ -1,19 +1,18 @@
 import { createSimpleJWT, type SimpleJWT } from '@simplejwt/core'
-import type { SqliteStore, SqliteUser } from '@simplejwt/sqlite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEVELOPMENT_SECRET_KEY } from './config'
 import { register } from './register'
-import { openDemoStore } from './store'
+import { type DemoStore, type DemoUser, openDemoStore } from './store'
 import { statelessView, userView } from './views'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 const encode = (value: string) => new TextEncoder().encode(value)
 
 describe('register', () => {
-  let store: SqliteStore
-  let sjwt: SimpleJWT<SqliteUser>
+  let store: DemoStore
+  let sjwt: SimpleJWT<DemoUser>
   beforeAll(async () => {
-    ;({ store } = await openDemoStore(':memory:'))
+    store = await openDemoStore({ kind: 'sqlite', path: ':memory:' })
     sjwt = await createSimpleJWT({
       settings: { SIGNING_KEY: DEVELOPMENT_SECRET_KEY },
       users: store.users,

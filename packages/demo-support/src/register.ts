@@ -1,6 +1,13 @@
-import type { CoreResponse, HeaderInput, SimpleJWT } from '@simplejwt/core'
-import { type SqliteUser, type SqliteUserStore, UserExistsError } from '@simplejwt/sqlite'
-import { type RawBody, readBody, respond } from './http'
+import {
+  type CoreResponse,
+  type HeaderInput,
+  negotiateLanguage,
+  type SimpleJWT,
+  SimpleJWTError,
+} from '@simplejwt/core'
+import { header, type RawBody, readBody, respond } from './http'
+import { type DemoUser, type DemoUserStore, isUserExists } from './store'
+import { storeCall } from './store-call'
 
 /** A sign-up request: headers and the unparsed body. */
 export interface RegisterRequest {
@@ -11,11 +18,12 @@ export interface RegisterRequest {
 /**
  * `POST /api/register/`: creates the user and answers 201 `{refresh, access}`, tokens issued at
  * once with `RefreshToken.forUser(user)` as in simplejwt's docs. 400 `{"detail": ...}` when a
- * field is missing or the username is taken, as the reference's view answers.
+ * field is missing or the username is taken, as the reference's view answers; 503 when the store
+ * cannot answer.
  */
 export async function register(
-  sjwt: SimpleJWT<SqliteUser>,
-  users: SqliteUserStore,
+  sjwt: SimpleJWT<DemoUser>,
+  users: DemoUserStore,
   { headers, body }: RegisterRequest,
 ): Promise<CoreResponse> {
   const parsed = await sjwt.parseBody(headers, await readBody(body))
@@ -24,18 +32,19 @@ export async function register(
   if (!isFilled(username) || !isFilled(password)) {
     return respond(headers, 400, { detail: 'username and password are required' })
   }
-  let user: SqliteUser
   try {
-    user = await users.createUser({ username, password })
+    const user = await storeCall(() => users.createUser({ username, password }))
+    const refresh = await sjwt.RefreshToken.forUser(user)
+    return respond(headers, 201, {
+      refresh: await refresh.sign(),
+      access: await refresh.accessToken.sign(),
+    })
   } catch (error) {
-    if (error instanceof UserExistsError) return respond(headers, 400, { detail: 'username taken' })
-    throw error
+    if (isUserExists(error)) return respond(headers, 400, { detail: 'username taken' })
+    // The store could not answer: 503.
+    if (!(error instanceof SimpleJWTError)) throw error
+    return sjwt.errorResponse(error, negotiateLanguage(header(headers, 'accept-language')))
   }
-  const refresh = await sjwt.RefreshToken.forUser(user)
-  return respond(headers, 201, {
-    refresh: await refresh.sign(),
-    access: await refresh.accessToken.sign(),
-  })
 }
 
 function isFilled(value: unknown): value is string {

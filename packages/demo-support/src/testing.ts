@@ -7,6 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { WRONG_OLD_PASSWORD } from './account'
+
+export * from './services'
 
 const READY_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 10_000
@@ -22,6 +25,8 @@ export interface DemoProcess {
   output(): string
   /** SIGTERM, then waits for the exit (SIGKILL after 10 s); resolves the exit code, null if killed. */
   stop(): Promise<number | null>
+  /** Sends `signal` at once (a crash: SIGKILL) and resolves once the process is gone. */
+  kill(signal: NodeJS.Signals): Promise<void>
 }
 
 export interface ExitedProcess {
@@ -68,6 +73,10 @@ export async function startDemoProcess(
       const code = await exited
       clearTimeout(timer)
       return code
+    },
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      await exited
     },
   }
 }
@@ -122,16 +131,23 @@ function track(child: ChildProcess): void {
   })
 }
 
+/** What the refresh endpoint and authentication answer for a revoked token. */
+const BLACKLISTED = { detail: 'Token is blacklisted', code: 'token_not_valid' }
+
 /**
- * The test each app runs on itself: started as a process on a new database, it issues alice a
- * pair, opens the protected view with it, signs a user up, and stops cleanly on SIGTERM.
+ * The test each app runs on itself: started as a process on a new database (with
+ * CHECK_REVOKE_TOKEN), it issues alice a pair, opens the protected view with it, signs users up,
+ * logs one out everywhere, changes another's password, and stops cleanly on SIGTERM.
  */
 export function describeDemoApp(name: string, appDir: string): void {
   describe(`${name}, started as a process`, () => {
     const dir = mkdtempSync(join(tmpdir(), `${name}-`))
     let app: DemoProcess | undefined
     beforeAll(async () => {
-      app = await startDemoProcess(appDir, { DATABASE_URL: `sqlite:${join(dir, 'demo.sqlite3')}` })
+      app = await startDemoProcess(appDir, {
+        DATABASE_URL: `sqlite:${join(dir, 'demo.sqlite3')}`,
+        SIMPLE_JWT_JSON: JSON.stringify({ CHECK_REVOKE_TOKEN: true }),
+      })
     })
     afterAll(async () => {
       await app?.stop()
@@ -141,28 +157,76 @@ export function describeDemoApp(name: string, appDir: string): void {
       if (app === undefined) throw new Error(`${name} did not start`)
       return app
     }
-    const post = (path: string, body: unknown) =>
-      fetch(`${started().url}${path}`, {
+    const bearer = (access?: string): Record<string, string> =>
+      access === undefined ? {} : { authorization: `Bearer ${access}` }
+    const post = async (path: string, body: unknown, access?: string) => {
+      const reply = await fetch(`${started().url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...bearer(access) },
         body: JSON.stringify(body),
       })
+      return { status: reply.status, body: (await reply.json()) as Record<string, unknown> }
+    }
+    const view = async (access: string) => {
+      const reply = await fetch(`${started().url}/api/some-protected-view/`, {
+        headers: bearer(access),
+      })
+      return { status: reply.status, body: (await reply.json()) as Record<string, unknown> }
+    }
+    const signUp = async (username: string) => {
+      const reply = await post('/api/register/', { username, password: `${username}-password` })
+      expect(reply.status).toBe(201)
+      return reply.body as { refresh: string; access: string }
+    }
 
     it('issues alice a pair that opens the protected view', async () => {
       const obtained = await post('/api/token/', { username: 'alice', password: 'alice-password' })
       expect(obtained.status).toBe(200)
-      const { access } = (await obtained.json()) as { access: string }
-      const view = await fetch(`${started().url}/api/some-protected-view/`, {
-        headers: { authorization: `Bearer ${access}` },
-      })
-      expect(view.status).toBe(200)
-      expect(await view.json()).toMatchObject({ user: { id: 1, username: 'alice' } })
+      const reply = await view(String(obtained.body['access']))
+      expect(reply.status).toBe(200)
+      expect(reply.body).toMatchObject({ user: { id: 1, username: 'alice' } })
     })
 
     it('signs a user up with tokens at once', async () => {
-      const reply = await post('/api/register/', { username: 'carol', password: 'carol-password' })
-      expect(reply.status).toBe(201)
-      expect(Object.keys((await reply.json()) as object)).toEqual(['refresh', 'access'])
+      expect(Object.keys(await signUp('carol'))).toEqual(['refresh', 'access'])
+    })
+
+    it("logs a user out everywhere: the user's earlier tokens are refused", async () => {
+      const { refresh, access } = await signUp('dave')
+      expect((await post('/api/logout-everywhere/', {})).status).toBe(401)
+      expect(await post('/api/logout-everywhere/', {}, access)).toEqual({ status: 200, body: {} })
+      expect(await post('/api/token/refresh/', { refresh })).toEqual({
+        status: 401,
+        body: BLACKLISTED,
+      })
+      expect(await view(access)).toMatchObject({ status: 401, body: BLACKLISTED })
+      const again = await post('/api/token/', { username: 'dave', password: 'dave-password' })
+      expect((await view(String(again.body['access']))).status).toBe(200)
+    })
+
+    it("changes a user's password: earlier tokens are refused (CHECK_REVOKE_TOKEN)", async () => {
+      const { access } = await signUp('erin')
+      const change = (body: unknown, token = access) => post('/api/change-password/', body, token)
+      expect((await change({}, 'not-a-token')).status).toBe(401)
+      expect(await change({ old_password: 'erin-password' })).toEqual({
+        status: 400,
+        body: { new_password: ['This field is required.'] },
+      })
+      expect(await change({ old_password: 'wrong', new_password: 'erin-new-password' })).toEqual({
+        status: 400,
+        body: { old_password: [WRONG_OLD_PASSWORD] },
+      })
+      expect(
+        await change({ old_password: 'erin-password', new_password: 'erin-new-password' }),
+      ).toEqual({ status: 200, body: {} })
+      expect(await view(access)).toEqual({
+        status: 401,
+        body: { detail: "The user's password has been changed.", code: 'password_changed' },
+      })
+      const login = (password: string) => post('/api/token/', { username: 'erin', password })
+      expect((await login('erin-password')).status).toBe(401)
+      const fresh = await login('erin-new-password')
+      expect((await view(String(fresh.body['access']))).status).toBe(200)
     })
 
     it('stops on SIGTERM with status 0, having closed the server and the database', async () => {

@@ -84,8 +84,10 @@ export function tokenRoutes<U extends AuthUser>(
 ): RequestHandler {
   const routes = sjwt.tokenEndpoints(options)
   return handler(async (req, res, next) => {
-    const endpoint = req.method === 'POST' ? routes.get(req.path) : undefined
-    if (endpoint === undefined) return next()
+    const endpoint = routes.get(req.path)
+    // OPTIONS is left to the app (CORS); other methods get DRF's 405.
+    if (endpoint === undefined || req.method === 'OPTIONS') return next()
+    if (req.method !== 'POST') return send(res, sjwt.methodNotAllowed(req, req.method))
     // A body parser that ran before has consumed the stream and left its result in req.body.
     const parsed = req.readableEnded
       ? { ok: true as const, body: req.body as unknown }

@@ -93,6 +93,10 @@ export function tokenRoutes<U extends AuthUser>(
       const request = { headers: raw.headers, body: parsed.body, context: { request: raw } }
       return send(c, await endpoint(request))
     })
+    // OPTIONS is left to the app (CORS); other methods get DRF's 405.
+    app.on(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'], path, (c) =>
+      send(c, sjwt.methodNotAllowed({ headers: c.req.raw.headers }, c.req.method)),
+    )
   }
   return app
 }

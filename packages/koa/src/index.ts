@@ -85,8 +85,10 @@ export function tokenRoutes<U extends AuthUser>(
     [...sjwt.tokenEndpoints(options)].map(([path, endpoint]) => [prefix + path, endpoint]),
   )
   return async (ctx, next) => {
-    const endpoint = ctx.method === 'POST' ? routes.get(ctx.path) : undefined
-    if (endpoint === undefined) return next()
+    const endpoint = routes.get(ctx.path)
+    // OPTIONS is left to the app (CORS); other methods get DRF's 405.
+    if (endpoint === undefined || ctx.method === 'OPTIONS') return next()
+    if (ctx.method !== 'POST') return send(ctx, sjwt.methodNotAllowed(ctx, ctx.method))
     // A body parser that ran before has consumed the stream and left its result in ctx.request.body.
     const parsed = ctx.req.readableEnded
       ? { ok: true as const, body: (ctx.request as { body?: unknown }).body }

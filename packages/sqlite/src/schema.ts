@@ -40,6 +40,24 @@ const MIGRATIONS: readonly string[] = [
     blacklisted_at TEXT NOT NULL
   );
   `,
+  `
+  -- Refresh-token families revoked by reuse detection, and users logged out everywhere, each kept
+  -- until expires_at (flushExpired deletes them after). user_key is the user id as text, so the
+  -- token claims 1 and "1" are one user.
+  CREATE TABLE revoked_families (
+    family TEXT PRIMARY KEY,
+    revoked_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX revoked_families_expires_at ON revoked_families (expires_at);
+
+  CREATE TABLE revoked_users (
+    user_key TEXT PRIMARY KEY,
+    revoked_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  CREATE INDEX revoked_users_expires_at ON revoked_users (expires_at);
+  `,
 ]
 
 /** The schema version this code writes and reads. */

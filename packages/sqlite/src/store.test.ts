@@ -14,7 +14,7 @@ import { runTokenStoreSuite, runUserStoreSuite } from '@simplejwt/store-tests'
 import { afterAll, describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from './schema'
 import { openSqliteStore } from './store'
-import { UserExistsError } from './users'
+import { type SqliteUser, UserExistsError } from './users'
 
 const dir = mkdtempSync(join(tmpdir(), 'simplejwt-sqlite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -43,14 +43,20 @@ runTokenStoreSuite('SqliteTokenStore', async () => {
 runUserStoreSuite('SqliteUserStore', async (seed) => {
   const { users, close } = openSqliteStore(newPath())
   for (const user of seed) await users.createUser(user)
-  return { store: users, close: async () => close() }
+  return {
+    store: users,
+    setPassword: async (user, password) => {
+      expect(await users.setPassword(user as SqliteUser, password)).toBe(true)
+    },
+    close: async () => close(),
+  }
 })
 
 describe('openSqliteStore', () => {
   it('creates the schema at the current version, in WAL mode with full sync and foreign keys', () => {
     const { db, close } = openSqliteStore(newPath())
     try {
-      expect(SCHEMA_VERSION).toBe(1)
+      expect(SCHEMA_VERSION).toBe(2)
       expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
       expect(db.pragma('synchronous', { simple: true })).toBe(2) // FULL
@@ -76,6 +82,8 @@ describe('openSqliteStore', () => {
         'expires_at',
       ])
       expect(columns('blacklisted_tokens')).toEqual(['id', 'token_id', 'blacklisted_at'])
+      expect(columns('revoked_families')).toEqual(['family', 'revoked_at', 'expires_at'])
+      expect(columns('revoked_users')).toEqual(['user_key', 'revoked_at', 'expires_at'])
       const indexes = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'")
         .pluck()
@@ -83,6 +91,8 @@ describe('openSqliteStore', () => {
       expect(indexes.sort()).toEqual([
         'outstanding_tokens_expires_at',
         'outstanding_tokens_user_id',
+        'revoked_families_expires_at',
+        'revoked_users_expires_at',
       ])
     } finally {
       close()
@@ -97,6 +107,23 @@ describe('openSqliteStore', () => {
     expect(second.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     first.close()
     second.close()
+  })
+
+  it('migrates a version 1 database to the current version, keeping what it holds', async () => {
+    const path = newPath()
+    const v1 = openSqliteStore(path)
+    await v1.users.createUser({ username: 'alice', password: 'x' })
+    await v1.tokens.blacklist(token('kept'), NOW)
+    // Back to what version 1 of the schema was.
+    v1.db.exec('DROP TABLE revoked_families; DROP TABLE revoked_users; PRAGMA user_version = 1')
+    v1.close()
+
+    const current = openSqliteStore(path)
+    expect(current.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(await current.tokens.isBlacklisted('kept')).toBe(true)
+    expect(await current.users.getUser('username', 'alice')).not.toBeNull()
+    expect(await current.tokens.revokeFamily('f', NOW, NOW)).toBe(true)
+    current.close()
   })
 
   it('refuses a database whose schema is newer than it knows', () => {
@@ -291,6 +318,21 @@ describe('SqliteUserStore', () => {
   })
 })
 
+describe('SqliteUserStore.setPassword and revocationStamp', () => {
+  it('changes the stored hash, and tells a missing user', async () => {
+    const { users, close } = openSqliteStore(newPath())
+    const alice = await users.createUser({ username: 'alice', password: 'old' })
+    const stamp = await users.revocationStamp(alice)
+    expect(stamp).toMatch(/^scrypt\$/)
+    expect(await users.setPassword(alice, 'new')).toBe(true)
+    expect(await users.revocationStamp(alice)).not.toBe(stamp)
+    expect(await users.authenticate({ username: 'alice', password: 'new' })).not.toBeNull()
+    expect(await users.setPassword({ id: 99 }, 'x')).toBe(false)
+    expect(await users.revocationStamp({ ...alice, id: 99 })).toBeNull()
+    close()
+  })
+})
+
 describe('with createSimpleJWT', () => {
   it('issues, rotates and blacklists refresh tokens', async () => {
     const { users, tokens, close } = openSqliteStore(newPath())
@@ -319,5 +361,67 @@ describe('with createSimpleJWT', () => {
     expect(again).toMatchObject({ status: 401, body: { code: 'token_not_valid' } })
     expect((await users.getUser('username', 'alice'))?.lastLogin).toBeInstanceOf(Date)
     close()
+  })
+
+  it('detects reuse, logs out everywhere and checks the password hash, across a re-open', async () => {
+    const path = newPath()
+    let now = Date.UTC(2030, 0, 1, 12, 0, 0) + 999
+    const open = async () => {
+      const store = openSqliteStore(path)
+      const sjwt = await createSimpleJWT({
+        settings: {
+          SIGNING_KEY: 'test-signing-key-0123456789-0123456789',
+          ROTATE_REFRESH_TOKENS: true,
+          BLACKLIST_AFTER_ROTATION: true,
+          REFRESH_TOKEN_REUSE_DETECTION: true,
+          CHECK_REVOKE_TOKEN: true,
+        },
+        users: store.users,
+        tokens: store.tokens,
+        clock: () => now,
+      })
+      return { store, sjwt }
+    }
+    const first = await open()
+    const alice = await first.store.users.createUser({ username: 'alice', password: 'pw' })
+    const headers = { 'content-type': 'application/json' }
+    const login = async () =>
+      (await first.sjwt.obtainTokenPair({ headers, body: { username: 'alice', password: 'pw' } }))
+        .body as { refresh: string; access: string }
+    const refresh = (sjwt: typeof first.sjwt, token: string) =>
+      sjwt.refreshToken({ headers, body: { refresh: token } })
+    const auth = async (sjwt: typeof first.sjwt, access: string) =>
+      (await sjwt.authenticate({ headers: { authorization: `Bearer ${access}` } })).status
+
+    // Reuse: the rotated token comes back, the family is revoked, and stays so after a restart.
+    const stolen = (await login()).refresh
+    const { refresh: newest } = (await refresh(first.sjwt, stolen)).body as { refresh: string }
+    expect((await refresh(first.sjwt, stolen)).status).toBe(401)
+    // Log out everywhere.
+    const session = await login()
+    now += 1000
+    // The newest token of the revoked family and this session's: both still outstanding.
+    expect(await first.sjwt.revokeUserTokens(alice.id)).toBe(2)
+    first.store.close()
+
+    const second = await open()
+    expect((await refresh(second.sjwt, newest)).status).toBe(401)
+    expect((await refresh(second.sjwt, session.refresh)).status).toBe(401)
+    expect(await auth(second.sjwt, session.access)).toBe('failed')
+    now += 1000
+    const fresh = (
+      await second.sjwt.obtainTokenPair({ headers, body: { username: 'alice', password: 'pw' } })
+    ).body as { refresh: string; access: string }
+    expect(await auth(second.sjwt, fresh.access)).toBe('authenticated')
+    // CHECK_REVOKE_TOKEN: a new password ends the session.
+    await second.store.users.setPassword(alice, 'pw2')
+    const outcome = await second.sjwt.authenticate({
+      headers: { authorization: `Bearer ${fresh.access}` },
+    })
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      response: { status: 401, body: { code: 'password_changed' } },
+    })
+    second.store.close()
   })
 })

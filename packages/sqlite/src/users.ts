@@ -69,6 +69,8 @@ export class SqliteUserStore implements UserStore<SqliteUser> {
   readonly #withPassword: Database.Statement<[string], UserRow & { password: string }>
   readonly #insert: Database.Statement<[number | null, string, string, number, number, string]>
   readonly #updateLastLogin: Database.Statement<[string, number]>
+  readonly #password: Database.Statement<[number], { password: string }>
+  readonly #setPassword: Database.Statement<[string, number]>
 
   /** @internal */
   constructor(db: Database.Database, usernameField: string) {
@@ -85,6 +87,8 @@ export class SqliteUserStore implements UserStore<SqliteUser> {
        VALUES (?, ?, ?, ?, ?, ?)`,
     )
     this.#updateLastLogin = db.prepare('UPDATE users SET last_login = ? WHERE id = ?')
+    this.#password = db.prepare('SELECT password FROM users WHERE id = ?')
+    this.#setPassword = db.prepare('UPDATE users SET password = ? WHERE id = ?')
   }
 
   async getUser(field: string, value: unknown): Promise<SqliteUser | null> {
@@ -110,6 +114,20 @@ export class SqliteUserStore implements UserStore<SqliteUser> {
 
   async updateLastLogin(user: SqliteUser, at: Date): Promise<void> {
     this.#updateLastLogin.run(at.toISOString(), user.id)
+  }
+
+  /** The user's password hash, which CHECK_REVOKE_TOKEN hashes into tokens; null for no such user. */
+  async revocationStamp(user: SqliteUser): Promise<string | null> {
+    return this.#password.get(user.id)?.password ?? null
+  }
+
+  /**
+   * Hashes and sets a new password (with CHECK_REVOKE_TOKEN, the user's earlier tokens stop
+   * working); resolves false when there is no user with this id.
+   */
+  async setPassword(user: Pick<SqliteUser, 'id'>, password: string): Promise<boolean> {
+    const hash = await hashPassword(password)
+    return this.#setPassword.run(hash, user.id).changes === 1
   }
 
   /** Adds a user, hashing its password; throws {@link UserExistsError} when the username or id is taken. */

@@ -13,6 +13,8 @@ export type SuiteUser = {
 /** A store holding the suite's users (usernames in its `usernameField`, default `username`). */
 export interface UserStoreHarness {
   readonly store: UserStore
+  /** Changes a user's password, as the store's own API does it. */
+  setPassword(user: AuthUser, password: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -118,6 +120,30 @@ export function runUserStoreSuite(
       const carol = (await store.getUser('id', 3)) as AuthUser
       await store.updateLastLogin(carol, at)
       expect(await store.getUser('id', 3)).toMatchObject({ id: 3, lastLogin: at })
+    })
+
+    it('gives a revocation stamp (CHECK_REVOKE_TOKEN) that changes with the password', async () => {
+      const stampOf = async (id: number) => {
+        const user = (await store.getUser('id', id)) as AuthUser
+        if (store.revocationStamp === undefined) throw new Error('no revocationStamp')
+        return store.revocationStamp(user)
+      }
+      const before = await stampOf(3)
+      expect(typeof before).toBe('string')
+      expect(before).not.toBe('')
+      expect(before).not.toContain('carol-password')
+      expect(await stampOf(3)).toBe(before)
+      expect(await stampOf(1)).not.toBe(before)
+
+      const carol = (await store.getUser('id', 3)) as AuthUser
+      await harness.setPassword(carol, 'carol-new-password')
+      const after = await stampOf(3)
+      expect(after).not.toBe(before)
+      expect(await login('carol', 'carol-new-password')).toMatchObject({ id: 3 })
+      expect(await login('carol', 'carol-password')).toBeNull()
+      await harness.setPassword(carol, 'carol-password')
+      expect(await stampOf(3)).not.toBe(after)
+      expect(await login('carol', 'carol-password')).toMatchObject({ id: 3 })
     })
   })
 }

@@ -1,7 +1,15 @@
 import { base64url, CompactSign, compactVerify, errors } from 'jose'
 import { message, SimpleJWTError } from '../errors'
 import type { ResolvedSettings } from '../settings'
+import {
+  type CompactHmacSign,
+  type CompactHmacVerify,
+  compactHmacSigner,
+  compactHmacVerifier,
+  type HmacAlgorithm,
+} from './jws'
 import type { PreparedKeys } from './keys'
+import { VerifiedTokenCache } from './token-cache'
 
 export type Payload = Record<string, unknown>
 
@@ -29,6 +37,10 @@ export class TokenBackend {
   readonly #keys: PreparedKeys
   readonly #now: () => number
   readonly #header: { alg: string; kid?: string; typ: 'JWT' }
+  // HMAC through the runtime's own HMAC (`jws.ts`: node:crypto on Node); jose for the others.
+  readonly #hmac: CompactHmacVerify | undefined
+  readonly #hmacSign: CompactHmacSign | undefined
+  readonly #cache: VerifiedTokenCache | undefined
 
   constructor(settings: ResolvedSettings, keys: PreparedKeys, now: () => number) {
     this.#settings = settings
@@ -39,6 +51,22 @@ export class TokenBackend {
       keys.kid === undefined
         ? { alg: settings.algorithm, typ: 'JWT' }
         : { alg: settings.algorithm, kid: keys.kid, typ: 'JWT' }
+    // A key jose would refuse (without the `verify` or `sign` usage) stays with jose, which does.
+    this.#hmac =
+      settings.algorithm.startsWith('HS') &&
+      isCryptoKey(keys.verify) &&
+      keys.verify.usages.includes('verify')
+        ? compactHmacVerifier(keys.verify, settings.algorithm as HmacAlgorithm)
+        : undefined
+    const { sign } = keys
+    this.#hmacSign =
+      settings.algorithm.startsWith('HS') && sign?.usages.includes('sign')
+        ? compactHmacSigner(sign, settings.algorithm as HmacAlgorithm, this.#header)
+        : undefined
+    this.#cache =
+      settings.verifiedTokenCache === null
+        ? undefined
+        : new VerifiedTokenCache(settings.verifiedTokenCache)
   }
 
   /** Signs `payload` (with `aud` and `iss` added when configured) into a compact JWS. */
@@ -51,6 +79,7 @@ export class TokenBackend {
     if (audienceClaim !== null) claims['aud'] = audienceClaim
     if (issuer !== null) claims['iss'] = issuer
     const json = asciiJson(claims, jsonEncoder)
+    if (this.#hmacSign !== undefined) return this.#hmacSign(encoder.encode(json))
     return new CompactSign(encoder.encode(json))
       .setProtectedHeader(this.#header)
       .sign(this.#keys.sign)
@@ -61,31 +90,60 @@ export class TokenBackend {
    * without it the payload is only decoded.
    */
   async decode(token: unknown, verify = true): Promise<Payload> {
-    if (typeof token !== 'string' || token.length > this.#settings.maxTokenLength) throw invalid()
+    return this.decodeNow(token, verify)
+  }
+
+  /** `decode`, answering at once when nothing has to be waited for (HMAC on Node, cache hits). */
+  decodeNow(token: unknown, verify = true): Payload | Promise<Payload> {
+    if (typeof token !== 'string') throw invalid()
+    // A token verified before (so one that passed every check below) has only its claims checked
+    // again, against the clock of now.
+    const cached = verify ? this.#cache?.get(token, this.#expiryLimit()) : undefined
+    if (cached !== undefined) {
+      this.#checkClaims(cached)
+      return cached
+    }
+    if (token.length > this.#settings.maxTokenLength) throw invalid()
     // jose's base64url decoding skips whitespace, so `${token} ` would verify; PyJWT refuses it.
     if (/\s/.test(token)) throw invalid()
-    let bytes: Uint8Array
-    if (verify) {
-      try {
-        const result = await compactVerify(token, this.#keys.verify, {
-          algorithms: [this.#settings.algorithm],
-        })
-        // PyJWT refuses unencoded payloads (`b64: false`), which jose ignores without `crit`.
-        if (result.protectedHeader.b64 === false) throw invalid()
-        bytes = result.payload
-      } catch (cause) {
-        if (cause instanceof errors.JOSEAlgNotAllowed) {
-          throw new TokenBackendError(message('Invalid algorithm specified'), { cause })
-        }
-        throw invalid(cause)
-      }
-    } else {
-      bytes = unverifiedPayload(token)
+    if (!verify) return this.#payload(token, unverifiedPayload(token), false)
+    let verified: ReturnType<CompactHmacVerify>
+    try {
+      verified =
+        this.#hmac === undefined
+          ? compactVerify(token, this.#keys.verify, { algorithms: [this.#settings.algorithm] })
+          : this.#hmac(token)
+    } catch (cause) {
+      throw refusal(cause)
     }
-    const payload = parseObject(bytes)
-    if (verify) this.#checkClaims(payload)
-    else this.#checkUnverifiedAudience(payload)
+    if (!(verified instanceof Promise)) return this.#verifiedPayload(token, verified)
+    return verified.then(
+      (result) => this.#verifiedPayload(token, result),
+      (cause: unknown) => {
+        throw refusal(cause)
+      },
+    )
+  }
+
+  #verifiedPayload(token: string, result: Awaited<ReturnType<CompactHmacVerify>>): Payload {
+    // PyJWT refuses unencoded payloads (`b64: false`), which jose ignores without `crit`.
+    if (result.protectedHeader.b64 === false) throw invalid()
+    return this.#payload(token, result.payload, true)
+  }
+
+  #payload(token: string, bytes: Uint8Array, verify: boolean): Payload {
+    const json = text(bytes)
+    const payload = parseJson(json)
+    if (verify) {
+      this.#checkClaims(payload)
+      this.#cache?.set(token, json, payload)
+    } else this.#checkUnverifiedAudience(payload)
     return payload
+  }
+
+  /** `exp` must be above this (whole seconds) for a token to be valid now. */
+  #expiryLimit(): number {
+    return Math.floor(this.#now() / 1000) - this.#settings.leeway
   }
 
   #checkClaims(payload: Payload): void {
@@ -104,6 +162,16 @@ export class TokenBackend {
     const { audience } = this.#settings
     if (audience !== null && !audienceMatches(payload['aud'], audience)) throw invalid()
   }
+}
+
+const isCryptoKey = (key: PreparedKeys['verify']): key is CryptoKey => typeof key !== 'function'
+
+/** A failure of jose or of the HMAC path, as the backend reports it. */
+function refusal(cause: unknown): TokenBackendError {
+  if (cause instanceof errors.JOSEAlgNotAllowed) {
+    return new TokenBackendError(message('Invalid algorithm specified'), { cause })
+  }
+  return cause instanceof TokenBackendError ? cause : invalid(cause)
 }
 
 /** A claim that PyJWT reads with `int()`; anything else makes the comparison fail (NaN). */
@@ -135,9 +203,21 @@ function segment(text: string): Uint8Array {
 }
 
 function parseObject(bytes: Uint8Array): Payload {
+  return parseJson(text(bytes))
+}
+
+function text(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes)
+  } catch (cause) {
+    throw invalid(cause)
+  }
+}
+
+function parseJson(json: string): Payload {
   let value: unknown
   try {
-    value = JSON.parse(utf8.decode(bytes))
+    value = JSON.parse(json)
   } catch (cause) {
     throw invalid(cause)
   }

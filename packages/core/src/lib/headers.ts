@@ -20,5 +20,26 @@ export function headerValue(headers: HeaderInput, name: string): string | null {
 /** The header split on ASCII whitespace, as Python's `bytes.split()`; null without a header. */
 export function authorizationParts(value: string | null): string[] | null {
   if (value === null) return null
+  // The usual `Bearer <token>`: one space between two words, no other whitespace (each check a
+  // native scan, cheaper than a regular expression over the whole header).
+  const space = value.indexOf(' ')
+  if (
+    space > 0 &&
+    space < value.length - 1 &&
+    value.indexOf(' ', space + 1) === -1 &&
+    !hasOtherWhitespace(value)
+  ) {
+    return [value.slice(0, space), value.slice(space + 1)]
+  }
   return value.split(/[ \t\n\r\v\f]+/).filter((part) => part !== '')
+}
+
+function hasOtherWhitespace(value: string): boolean {
+  return (
+    value.includes('\t') ||
+    value.includes('\n') ||
+    value.includes('\r') ||
+    value.includes('\v') ||
+    value.includes('\f')
+  )
 }
