@@ -27,7 +27,7 @@ const parts = new Set((onlyArg ?? 'core,http,reference,memory').split(','))
 const CORE: GroupOptions = smoke ? { rounds: 1, time: 5 } : { rounds: 9, time: 250 }
 const HTTP: LoadOptions = smoke
   ? { rounds: 1, duration: 0.2, warmup: 0.1, connections: 4 }
-  : { rounds: 10, duration: 1.5, warmup: 1, connections: 10 }
+  : { rounds: 5, duration: 3, warmup: 1, connections: 10 }
 const TOKENS = smoke ? 2000 : 1_000_000
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
