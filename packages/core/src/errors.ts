@@ -124,3 +124,15 @@ export class ValidationError extends SimpleJWTError {
     this.fields = fields
   }
 }
+
+/** A user store's `createUser` found the username or id already taken. */
+export class UserExistsError extends SimpleJWTError {
+  override readonly code = 'user_exists'
+  /** Which column was taken. */
+  readonly field: 'username' | 'id'
+
+  constructor(field: 'username' | 'id', value: string | number, options?: { cause?: unknown }) {
+    super(message(`A user with ${field} '${value}' already exists`), options)
+    this.field = field
+  }
+}

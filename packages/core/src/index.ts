@@ -10,6 +10,7 @@ export {
   StoreUnavailableError,
   type TokenClassMessage,
   TokenError,
+  UserExistsError,
   ValidationError,
 } from './errors'
 export { MAX_BODY_BYTES, type ParsedBody, parseBody, readBody } from './lib/body'

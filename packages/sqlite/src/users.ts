@@ -2,11 +2,13 @@ import {
   type AuthUser,
   DUMMY_PASSWORD_HASH,
   hashPassword,
-  message,
-  SimpleJWTError,
+  UserExistsError,
   type UserStore,
   verifyPassword,
 } from '@simplejwt/core'
+
+export { UserExistsError }
+
 import Database from 'better-sqlite3'
 
 /** A user as {@link SqliteUserStore} returns it: never with its password hash. */
@@ -31,18 +33,6 @@ export interface NewSqliteUser {
   readonly id?: number
   /** Default: now. */
   readonly dateJoined?: Date
-}
-
-/** {@link SqliteUserStore.createUser} found the username or id already taken. */
-export class UserExistsError extends SimpleJWTError {
-  override readonly code = 'user_exists'
-  /** Which column was taken. */
-  readonly field: 'username' | 'id'
-
-  constructor(field: 'username' | 'id', value: string | number, options?: { cause?: unknown }) {
-    super(message(`A user with ${field} '${value}' already exists`), options)
-    this.field = field
-  }
 }
 
 interface UserRow {
