@@ -30,6 +30,12 @@ export interface ContractOptions {
   readonly tokens?: boolean
   /** Milliseconds since the epoch. Default {@link NOW}. */
   readonly now?: number
+  /**
+   * How the stores answer: `'at once'` as the memory stores do (the default), `'later'` with
+   * promises settled on a later turn of the event loop as a networked store would, `'failing'`
+   * with every user lookup rejected as a store that is down.
+   */
+  readonly stores?: 'at once' | 'later' | 'failing'
 }
 
 /** A configuration with the contract's key and users, frozen clock and `settings`. */
@@ -40,10 +46,42 @@ export async function contractSimpleJWT(
   // Hashing the passwords is the slow part; the store is read-only here, so it is shared.
   users ??= MemoryUserStore.create(USERS)
   const now = options.now ?? NOW
+  const { stores = 'at once' } = options
+  const tokens = new MemoryTokenStore()
   return createSimpleJWT({
     settings: { SIGNING_KEY: SECRET_KEY, ...settings },
-    users: await users,
-    ...(options.tokens === false ? {} : { tokens: new MemoryTokenStore() }),
+    users: stores === 'at once' ? await users : answeringLater(await users, stores === 'failing'),
+    ...(options.tokens === false
+      ? {}
+      : { tokens: stores === 'at once' ? tokens : answeringLater(tokens, false) }),
     clock: () => now,
+  })
+}
+
+/**
+ * `store` with every method answering on a later turn of the event loop; with `failing`, a user
+ * lookup rejects as a store that cannot be reached.
+ */
+function answeringLater<T extends object>(store: T, failing: boolean): T {
+  const later = (answer: () => unknown) =>
+    new Promise((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(answer())
+        } catch (error) {
+          reject(error)
+        }
+      }),
+    )
+  return new Proxy(store, {
+    get(target, property) {
+      const value = Reflect.get(target, property, target)
+      if (typeof value !== 'function') return value
+      return (...args: unknown[]) =>
+        later(() => {
+          if (failing && property === 'getUser') throw new Error('connection refused')
+          return value.apply(target, args)
+        })
+    },
   })
 }

@@ -567,6 +567,55 @@ export function runAdapterSuite(name: string, start: StartServer): void {
       })
     })
 
+    describe('with stores that answer later, as networked stores do', () => {
+      const { client } = serve(start, {}, { stores: 'later' })
+
+      it('authenticates, refuses and lets anonymous requests through as with stores that answer at once', async () => {
+        const access = field(await client.post('/api/token/', alice), 'access')
+        expect(await client.get('/api/some-protected-view/', auth(access))).toMatchObject({
+          status: 200,
+          body: { user: { id: 1, username: 'alice' }, token: claims(access) },
+        })
+        expect(await client.get('/api/optional-view/', auth(access))).toMatchObject({
+          status: 200,
+          body: { user: { id: 1 } },
+        })
+        expect(await client.get('/api/optional-view/')).toMatchObject({
+          status: 200,
+          body: { user: null },
+        })
+        const inactive = { detail: 'User is inactive', code: 'user_inactive' }
+        for (const path of ['/api/some-protected-view/', '/api/optional-view/']) {
+          expectCore(await client.get(path, auth(await accessFor(2))), 401, inactive)
+        }
+        expectCore(await client.get('/api/admin-only-view/', auth(access)), 403, DENIED)
+        expectCore(await client.get('/api/some-protected-view/'), 401, NOT_PROVIDED)
+      })
+    })
+
+    describe('with a user store that is down', () => {
+      const { client } = serve(start, {}, { stores: 'failing' })
+      const UNAVAILABLE = {
+        detail: 'Service temporarily unavailable, try again later.',
+        code: 'store_unavailable',
+      }
+
+      it('refuses authenticated requests with 503 and still serves anonymous ones', async () => {
+        const access = await accessFor(1)
+        for (const path of ['/api/some-protected-view/', '/api/optional-view/']) {
+          expectCore(await client.get(path, auth(access)), 503, UNAVAILABLE)
+        }
+        expect(await client.get('/api/stateless-view/', auth(access))).toMatchObject({
+          status: 200,
+          body: { user: { id: 1 } },
+        })
+        expect(await client.get('/api/optional-view/')).toMatchObject({
+          status: 200,
+          body: { user: null },
+        })
+      })
+    })
+
     describe('without a TokenStore', () => {
       const { client } = serve(start, {}, { tokens: false })
 

@@ -99,6 +99,32 @@ describe('authenticate() with overrides', () => {
   })
 })
 
+describe('authenticateNow() and authorizeNow() with overrides', () => {
+  it('call authenticate() and authorize() when a subclass overrides them', async () => {
+    const calls: string[] = []
+    class Audited<U extends AuthUser> extends SimpleJWT<U> {
+      override async authenticate(...args: Parameters<SimpleJWT<U>['authenticate']>) {
+        calls.push('authenticate')
+        return super.authenticate(...args)
+      }
+      override async authorize(...args: Parameters<SimpleJWT<U>['authorize']>) {
+        calls.push('authorize')
+        return super.authorize(...args)
+      }
+    }
+    const base = await setup()
+    const sjwt = new Audited(base.settings, await prepared(base), {
+      users: base.users as MemoryUserStore,
+      clock: () => T0,
+    })
+    const request = bearer(await (await sjwt.AccessToken.forUser(ALICE)).sign())
+    expect(await sjwt.authenticateNow(request)).toMatchObject({ status: 'authenticated' })
+    expect(await sjwt.authorizeNow(request)).toMatchObject({ ok: true })
+    // authorize() authenticates through the overridden authenticate() as well.
+    expect(calls).toEqual(['authenticate', 'authorize', 'authenticate'])
+  })
+})
+
 /** The prepared keys of a configuration, to build a subclass with the same ones. */
 async function prepared(sjwt: SimpleJWT) {
   const { prepareKeys } = await import('./lib/keys')

@@ -793,6 +793,108 @@ describe('stores that cannot answer (fail closed)', () => {
   })
 })
 
+describe('authenticateNow and authorizeNow (a value when nothing had to be waited for)', () => {
+  const isPromise = (value: unknown): boolean => value instanceof Promise
+
+  /** A store answering with promises, settled on a later turn, as a networked store does. */
+  function later<T extends object>(store: T): T {
+    return new Proxy(store, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target)
+        if (typeof value !== 'function') return value
+        return (...args: unknown[]) =>
+          new Promise((resolve) => setImmediate(() => resolve(value.apply(target, args))))
+      },
+    })
+  }
+
+  it('answers at once with stores that answer at once, cached or not, with the same outcomes', async () => {
+    for (const cache of [true, false]) {
+      const sjwt = await setup({ VERIFIED_TOKEN_CACHE: cache }, { tokens: new MemoryTokenStore() })
+      const headers = bearer(await accessFor(sjwt, ALICE))
+      for (let i = 0; i < 2; i++) {
+        const outcome = sjwt.authenticateNow({ headers })
+        expect(isPromise(outcome)).toBe(false)
+        expect(outcome).toEqual(await sjwt.authenticate({ headers }))
+        expect(outcome).toMatchObject({ status: 'authenticated', user: ALICE })
+        const result = sjwt.authorizeNow({ headers })
+        expect(isPromise(result)).toBe(false)
+        expect(result).toMatchObject({ ok: true, user: ALICE })
+      }
+      // Refusals answer at once too.
+      const cases: Array<[HeaderInput, number]> = [
+        [{}, 401],
+        [bearer('garbage'), 401],
+        [bearer(await accessFor(sjwt, BOB)), 401],
+        [bearer(await accessFor(sjwt, ALICE)), 403],
+      ]
+      for (const [request, status] of cases) {
+        const result = sjwt.authorizeNow({ headers: request }, { permission: 'staff' })
+        expect(isPromise(result)).toBe(false)
+        expect(result).toEqual(await sjwt.authorize({ headers: request }, { permission: 'staff' }))
+        expect(result).toMatchObject({ ok: false, response: { status } })
+      }
+    }
+  })
+
+  it('answers with a promise, and the same outcomes, when a store answers with one', async () => {
+    const sjwt = await setup({}, { users: later(users), tokens: later(new MemoryTokenStore()) })
+    const headers = bearer(await accessFor(sjwt, ALICE))
+    const pending = sjwt.authorizeNow({ headers })
+    expect(isPromise(pending)).toBe(true)
+    expect(await pending).toMatchObject({ ok: true, user: ALICE })
+    const inactive = sjwt.authenticateNow({ headers: bearer(await accessFor(sjwt, BOB)) })
+    expect(isPromise(inactive)).toBe(true)
+    expect(await inactive).toMatchObject({
+      status: 'failed',
+      response: { status: 401, body: { code: 'user_inactive' } },
+    })
+  })
+
+  it('checks the revocation time of the user as well, from either kind of store', async () => {
+    for (const wrap of [<T>(store: T) => store, later]) {
+      const tokens = new MemoryTokenStore()
+      const sjwt = await setup({}, { users: wrap(users), tokens: wrap(tokens) })
+      const headers = bearer(await accessFor(sjwt, ALICE))
+      await tokens.revokeUser(ALICE.id, new Date(T0), new Date(T0 + 86_400_000))
+      expect(await sjwt.authorizeNow({ headers })).toMatchObject({
+        ok: false,
+        response: { status: 401, body: { detail: 'Token is blacklisted' } },
+      })
+    }
+  })
+
+  it('fails closed whether a store throws, rejects, or rejects while the other throws', async () => {
+    const broken = new Error('connection refused')
+    const throwing = () => {
+      throw broken
+    }
+    const rejecting = () => Promise.reject(broken)
+    const unhandled: unknown[] = []
+    const onUnhandled = (reason: unknown) => unhandled.push(reason)
+    process.on('unhandledRejection', onUnhandled)
+    try {
+      for (const [getUser, userRevokedAt] of [
+        [throwing, () => null],
+        [rejecting, () => null],
+        [() => ALICE, throwing],
+        [() => ALICE, rejecting],
+        [rejecting, throwing],
+      ] as const) {
+        const tokens = Object.assign(new MemoryTokenStore(), { userRevokedAt })
+        const store: UserStore = { getUser, authenticate: async () => null }
+        const sjwt = await setup({}, { users: store, tokens })
+        const result = await sjwt.authorizeNow({ headers: bearer(await accessFor(sjwt, ALICE)) })
+        expect(result).toMatchObject({ ok: false, response: { status: 503 } })
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+      expect(unhandled).toEqual([])
+    } finally {
+      process.off('unhandledRejection', onUnhandled)
+    }
+  })
+})
+
 describe('the flows of simplejwt 5.2.2 test_integration', () => {
   let sjwt: SimpleJWT
   beforeAll(async () => {

@@ -13,6 +13,7 @@ export {
   UserExistsError,
   ValidationError,
 } from './errors'
+export { type Awaitable, andThen } from './lib/awaitable'
 export { MAX_BODY_BYTES, type ParsedBody, parseBody, readBody } from './lib/body'
 export type { Duration } from './lib/duration'
 export type { HeaderInput } from './lib/headers'
@@ -42,6 +43,7 @@ export {
 export {
   type AuthenticateOptions,
   type AuthOutcome,
+  type AuthorizeOptions,
   type AuthorizeResult,
   type CoreRequest,
   type CoreResponse,

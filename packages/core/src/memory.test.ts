@@ -68,6 +68,11 @@ describe('MemoryUserStore', () => {
     expect(await users.getUser('nosuchfield', 1)).toBeNull()
   })
 
+  it('answers getUser at once, with a value', () => {
+    expect(users.getUser('id', 1)).toMatchObject({ id: 1, username: 'alice' })
+    expect(users.getUser('id', 99)).toBeNull()
+  })
+
   it('adds users after creation', async () => {
     const store = await MemoryUserStore.create()
     const dave = await store.add({ id: 4, username: 'dave', password: 'dave-password' })
@@ -111,6 +116,18 @@ describe('MemoryTokenStore', () => {
       expiresAt: new Date(T0 + expiresInSeconds * 1000),
     } satisfies OutstandingToken
   }
+
+  it('answers the reads authentication makes at once, with values', async () => {
+    const store = new MemoryTokenStore()
+    await store.blacklist(record('jti-1', 60), new Date(T0))
+    await store.revokeFamily('family-1', new Date(T0), new Date(T0 + 60_000))
+    await store.revokeUser(1, new Date(T0), new Date(T0 + 60_000))
+    expect(store.isBlacklisted('jti-1')).toBe(true)
+    expect(store.isBlacklisted('jti-2')).toBe(false)
+    expect(store.isFamilyRevoked('family-1')).toBe(true)
+    expect(store.userRevokedAt(1)).toEqual(new Date(T0))
+    expect(store.userRevokedAt(2)).toBeNull()
+  })
 
   it('records outstanding tokens once, keeping the first record', async () => {
     const store = new MemoryTokenStore()

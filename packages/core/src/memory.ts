@@ -1,3 +1,4 @@
+import type { Awaitable } from './lib/awaitable'
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
 import type { AuthUser, OutstandingToken, RevocationStore, UserStore } from './stores'
 
@@ -6,7 +7,7 @@ export type NewUser = AuthUser & { readonly password: string }
 
 /**
  * Users held in memory, passwords hashed with scrypt: for tests, examples and small tools.
- * Users are returned without their password hash.
+ * Users are returned without their password hash; `getUser` answers at once (a value).
  */
 export class MemoryUserStore<U extends AuthUser = AuthUser> implements UserStore<U> {
   readonly usernameField: string
@@ -34,7 +35,7 @@ export class MemoryUserStore<U extends AuthUser = AuthUser> implements UserStore
     return stored
   }
 
-  async getUser(field: string, value: unknown): Promise<U | null> {
+  getUser(field: string, value: unknown): Awaitable<U | null> {
     return this.#find(field, value)?.user ?? null
   }
 
@@ -91,7 +92,10 @@ interface Revocation {
   expiresAt: Date
 }
 
-/** Outstanding tokens, the blacklist and revoked families and users, in memory, for one process. */
+/**
+ * Outstanding tokens, the blacklist and revoked families and users, in memory, for one process.
+ * The reads authentication makes answer at once (values).
+ */
 export class MemoryTokenStore implements RevocationStore {
   readonly #outstanding = new Map<string, OutstandingToken>()
   readonly #blacklisted = new Map<string, Date>()
@@ -110,7 +114,7 @@ export class MemoryTokenStore implements RevocationStore {
     return true
   }
 
-  async isBlacklisted(jti: string): Promise<boolean> {
+  isBlacklisted(jti: string): Awaitable<boolean> {
     return this.#blacklisted.has(jti)
   }
 
@@ -137,7 +141,7 @@ export class MemoryTokenStore implements RevocationStore {
     return true
   }
 
-  async isFamilyRevoked(family: string): Promise<boolean> {
+  isFamilyRevoked(family: string): Awaitable<boolean> {
     return this.#families.has(family)
   }
 
@@ -158,7 +162,7 @@ export class MemoryTokenStore implements RevocationStore {
     return count
   }
 
-  async userRevokedAt(userId: string | number): Promise<Date | null> {
+  userRevokedAt(userId: string | number): Awaitable<Date | null> {
     return this.#users.get(String(userId))?.revokedAt ?? null
   }
 

@@ -9,9 +9,10 @@ import {
   TokenError,
   ValidationError,
 } from './errors'
+import { andThen, isThenable } from './lib/awaitable'
 import { TokenBackend } from './lib/backend'
 import { parseBody } from './lib/body'
-import { failClosed } from './lib/fail-closed'
+import { askStore, failClosed } from './lib/fail-closed'
 import { authorizationParts, type HeaderInput, headerValue } from './lib/headers'
 import { negotiateLanguage } from './lib/i18n'
 import { type PreparedKeys, prepareKeys } from './lib/keys'
@@ -105,6 +106,11 @@ export type Permission<U extends AuthUser = AuthUser> =
 export interface AuthenticateOptions {
   /** Build a TokenUser from the token instead of looking the user up (JWTStatelessUserAuthentication). */
   readonly stateless?: boolean
+}
+
+export interface AuthorizeOptions<U extends AuthUser = AuthUser> extends AuthenticateOptions {
+  /** `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
+  readonly permission?: Permission<U>
 }
 
 export type AuthorizeResult<U extends AuthUser = AuthUser> =
@@ -354,34 +360,51 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
 
   /** The user the token names: looked up (active users only), or a TokenUser when `stateless`. */
   async tokenUser(token: Token, options: AuthenticateOptions = {}): Promise<U | TokenUser> {
-    const { userIdClaim, userIdField, checkUserIsActive } = this.settings
-    if (options.stateless) return this.#statelessUser(token)
+    return options.stateless ? this.#statelessUser(token) : this.#lookedUp(token)
+  }
+
+  /** tokenUser's lookup, as a value when both stores answered at once. */
+  #lookedUp(token: Token): U | Promise<U> {
+    const { userIdClaim, userIdField } = this.settings
     requireUserId(token, userIdClaim)
     const users = this.requireUsers()
     // The user and the user's revocation time are asked for at once.
-    const [user, revokedAt] = await Promise.all([
-      failClosed(() => users.getUser(userIdField, token.get(userIdClaim))),
-      this.#userRevokedAt(token),
-    ])
+    const user = askStore(() => users.getUser(userIdField, token.get(userIdClaim)))
+    let revokedAt: Date | null | Promise<Date | null>
+    try {
+      revokedAt = this.#userRevokedAt(token)
+    } catch (error) {
+      if (isThenable(user)) user.then(undefined, () => {})
+      throw error
+    }
+    if (isThenable(user) || isThenable(revokedAt)) {
+      return Promise.all([user, revokedAt]).then(([found, at]) =>
+        this.#activeUser(token, found, at),
+      )
+    }
+    return this.#activeUser(token, user, revokedAt)
+  }
+
+  /** The looked-up user, if there is one, it is active, and its tokens were not revoked. */
+  #activeUser(token: Token, user: U | null, revokedAt: Date | null): U | Promise<U> {
     if (user === null) throw new AuthenticationFailed(message('User not found'), 'user_not_found')
-    if (checkUserIsActive && user.isActive === false) {
+    if (this.settings.checkUserIsActive && user.isActive === false) {
       throw new AuthenticationFailed(message('User is inactive'), 'user_inactive')
     }
     const checking = this.#checkRevoked(token, user, revokedAt)
-    if (checking !== undefined) await checking
-    return user
+    return checking === undefined ? user : checking.then(() => user)
   }
 
   /**
    * The time the token's user was revoked at (`revokeUserTokens`), for tokens that decoding did
    * not already check against it (those not blacklistable: access tokens); else null.
    */
-  async #userRevokedAt(token: Token): Promise<Date | null> {
+  #userRevokedAt(token: Token): Date | null | Promise<Date | null> {
     const { tokens } = this
     const userId = token.userId
     if ((token.constructor as TokenClass).blacklistable || userId === null) return null
     if (!hasRevocation(tokens)) return null
-    return failClosed(() => tokens.userRevokedAt(userId))
+    return askStore(() => tokens.userRevokedAt(userId))
   }
 
   /**
@@ -438,38 +461,94 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
     request: CoreRequest,
     options: AuthenticateOptions = {},
   ): Promise<AuthOutcome<U>> {
+    return this.#authenticate(request, options)
+  }
+
+  /**
+   * `authenticate`, answering with a value instead of a promise when nothing had to be waited
+   * for (a token verified on the calling thread or found in the verified-token cache, and stores
+   * that answered at once): for adapters, as each promise awaited costs the request a turn of
+   * the microtask queue. Same outcomes; calls `authenticate` when a subclass overrides it.
+   */
+  authenticateNow(
+    request: CoreRequest,
+    options: AuthenticateOptions = {},
+  ): AuthOutcome<U> | Promise<AuthOutcome<U>> {
+    return this.authenticate === SimpleJWT.prototype.authenticate
+      ? this.#authenticate(request, options)
+      : this.authenticate(request, options)
+  }
+
+  #authenticate(
+    request: CoreRequest,
+    options: AuthenticateOptions,
+  ): AuthOutcome<U> | Promise<AuthOutcome<U>> {
     try {
       const raw = this.rawToken(request.headers)
-      if (raw === null) return { status: 'anonymous' }
-      // Awaited only when something had to be waited for (a store, a remote key set, an
-      // override); the methods are called as they are when a subclass overrides them.
+      if (raw === null) return ANONYMOUS
+      // The methods are called as they are when a subclass overrides them.
       const validated =
         this.validatedToken === SimpleJWT.prototype.validatedToken
           ? this.#validated(raw)
           : this.validatedToken(raw)
-      const token = isThenable(validated) ? await validated : validated
-      const found =
-        options.stateless && this.tokenUser === SimpleJWT.prototype.tokenUser
-          ? this.#statelessUser(token)
-          : this.tokenUser(token, options)
-      return {
-        status: 'authenticated',
-        user: isThenable(found) ? await found : found,
-        token,
-      }
+      const outcome = andThen(validated, (token) => this.#authenticated(token, options))
+      return isThenable(outcome)
+        ? Promise.resolve(outcome).then(undefined, (error: unknown) => this.#failed(request, error))
+        : outcome
     } catch (error) {
-      // The language is negotiated only for a response that has words in it.
-      const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
-      return { status: 'failed', response: this.errorResponse(error, language) }
+      return this.#failed(request, error)
     }
+  }
+
+  #authenticated(
+    token: Token,
+    options: AuthenticateOptions,
+  ): AuthOutcome<U> | Promise<AuthOutcome<U>> {
+    const user =
+      this.tokenUser !== SimpleJWT.prototype.tokenUser
+        ? this.tokenUser(token, options)
+        : options.stateless
+          ? this.#statelessUser(token)
+          : this.#lookedUp(token)
+    return andThen(
+      user,
+      (found): AuthOutcome<U> => ({ status: 'authenticated', user: found, token }),
+    )
+  }
+
+  #failed(request: CoreRequest, error: unknown): AuthOutcome<U> {
+    // The language is negotiated only for a response that has words in it.
+    const language = negotiateLanguage(headerValue(request.headers, 'accept-language'))
+    return { status: 'failed', response: this.errorResponse(error, language) }
   }
 
   /** Authenticates and applies a permission: 401 without valid credentials, 403 when refused. */
   async authorize(
     request: CoreRequest,
-    options: AuthenticateOptions & { readonly permission?: Permission<U> } = {},
+    options: AuthorizeOptions<U> = {},
   ): Promise<AuthorizeResult<U>> {
-    const outcome = await this.authenticate(request, options)
+    return this.#permitted(request, await this.authenticateNow(request, options), options)
+  }
+
+  /**
+   * `authorize`, answering with a value when nothing had to be waited for (see
+   * {@link authenticateNow}). Calls `authorize` when a subclass overrides it.
+   */
+  authorizeNow(
+    request: CoreRequest,
+    options: AuthorizeOptions<U> = {},
+  ): AuthorizeResult<U> | Promise<AuthorizeResult<U>> {
+    if (this.authorize !== SimpleJWT.prototype.authorize) return this.authorize(request, options)
+    return andThen(this.authenticateNow(request, options), (outcome) =>
+      this.#permitted(request, outcome, options),
+    )
+  }
+
+  #permitted(
+    request: CoreRequest,
+    outcome: AuthOutcome<U>,
+    options: AuthorizeOptions<U>,
+  ): AuthorizeResult<U> {
     if (outcome.status === 'failed') return { ok: false, response: outcome.response }
     if (
       outcome.status === 'authenticated' &&
@@ -674,11 +753,6 @@ export class SimpleJWT<U extends AuthUser = AuthUser> {
   }
 }
 
-/** A promise, or anything `await` would treat as one (an override may return its own kind). */
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function'
-}
-
 /** A token class's refusal, for the `messages` of a 401; anything but a TokenError is rethrown. */
 function refusal(cls: TokenClass, error: unknown): TokenClassMessage {
   if (!(error instanceof TokenError)) throw error
@@ -707,5 +781,6 @@ function permits<U extends AuthUser>(
   return permission === 'staff' ? user.isStaff === true : permission(user, token)
 }
 
+const ANONYMOUS = Object.freeze({ status: 'anonymous' as const })
 const NOT_AUTHENTICATED = message('Authentication credentials were not provided.')
 const PERMISSION_DENIED = message('You do not have permission to perform this action.')

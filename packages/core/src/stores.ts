@@ -1,3 +1,5 @@
+import type { Awaitable } from './lib/awaitable'
+
 /**
  * A user as the library sees it. `isActive` (default true when absent) and `isStaff` play the roles
  * of Django's `is_active` and `is_staff`; the property named by USER_ID_FIELD (default `id`) is
@@ -9,12 +11,19 @@ export interface AuthUser {
   readonly [field: string]: unknown
 }
 
-/** Where users come from. The library never stores or compares passwords itself. */
+/**
+ * Where users come from. The library never stores or compares passwords itself.
+ *
+ * `getUser`, which authentication calls on every request, may answer with a value instead of a
+ * promise (a store reading memory or SQLite synchronously): a request whose every step answers at
+ * once is authenticated without waiting a turn of the event loop. A store that throws or rejects
+ * refuses the request (503), never lets it through.
+ */
 export interface UserStore<U extends AuthUser = AuthUser> {
   /** The field the obtain endpoints ask for next to `password` (Django's USERNAME_FIELD). Default `username`. */
   readonly usernameField?: string
   /** The user whose `field` (USER_ID_FIELD) equals `value` (the token's USER_ID_CLAIM), or null. */
-  getUser(field: string, value: unknown): Promise<U | null>
+  getUser(field: string, value: unknown): Awaitable<U | null>
   /**
    * The user these credentials belong to, or null (as Django's `authenticate()`): compare the
    * password in constant time, and spend the same time when the user does not exist.
@@ -41,7 +50,11 @@ export interface OutstandingToken {
   readonly expiresAt: Date
 }
 
-/** The outstanding-token list and the blacklist (simplejwt's `token_blacklist` app). */
+/**
+ * The outstanding-token list and the blacklist (simplejwt's `token_blacklist` app). The reads that
+ * authentication makes (`isBlacklisted`, `isFamilyRevoked`, `userRevokedAt`) may answer with a
+ * value instead of a promise, as `UserStore.getUser` may.
+ */
 export interface TokenStore {
   /** Records an issued token. */
   addOutstanding(token: OutstandingToken): Promise<void>
@@ -51,7 +64,7 @@ export interface TokenStore {
    */
   blacklist(token: OutstandingToken, at: Date): Promise<boolean>
   /** Whether the token with this `jti` is blacklisted. */
-  isBlacklisted(jti: string): Promise<boolean>
+  isBlacklisted(jti: string): Awaitable<boolean>
   /**
    * Removes tokens that expired before `now`, with their blacklist entries, and family and user
    * revocations kept past their `expiresAt`; resolves the count of tokens removed.
@@ -64,7 +77,7 @@ export interface TokenStore {
    */
   revokeFamily?(family: string, at: Date, expiresAt: Date): Promise<boolean>
   /** Whether the family was revoked. */
-  isFamilyRevoked?(family: string): Promise<boolean>
+  isFamilyRevoked?(family: string): Awaitable<boolean>
   /**
    * Logs a user out everywhere: blacklists every outstanding token of `userId` (the ids `1` and
    * `"1"` are one user here) and records `at` as the user's revocation time, kept until
@@ -73,7 +86,7 @@ export interface TokenStore {
    */
   revokeUser?(userId: string | number, at: Date, expiresAt: Date): Promise<number>
   /** The user's latest revocation time (`revokeUser`), or null. */
-  userRevokedAt?(userId: string | number): Promise<Date | null>
+  userRevokedAt?(userId: string | number): Awaitable<Date | null>
 }
 
 /** A TokenStore with the revocation methods: what reuse detection and `revokeUserTokens` need. */

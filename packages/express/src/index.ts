@@ -1,8 +1,9 @@
 import {
   type AuthenticateOptions,
+  type AuthorizeOptions,
   type AuthUser,
+  andThen,
   type CoreResponse,
-  type Permission,
   readBody,
   type SimpleJWT,
   type Token,
@@ -39,10 +40,8 @@ declare global {
   }
 }
 
-export interface RequireAuthOptions<U extends AuthUser = AuthUser> extends AuthenticateOptions {
-  /** `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
-  readonly permission?: Permission<U>
-}
+/** `permission`: `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
+export type RequireAuthOptions<U extends AuthUser = AuthUser> = AuthorizeOptions<U>
 
 /** Which token routes to serve (blacklist, sliding); see the core's `tokenEndpoints`. */
 export type TokenRoutesOptions = TokenEndpointsOptions
@@ -52,15 +51,17 @@ export function authenticate<U extends AuthUser>(
   sjwt: SimpleJWT<U>,
   options: AuthenticateOptions = {},
 ): RequestHandler {
-  return handler(async (req, res, next) => {
-    const outcome = await sjwt.authenticate({ headers: req.headers }, options)
-    if (outcome.status === 'failed') return send(res, outcome.response)
-    if (outcome.status === 'authenticated') {
-      req.user = outcome.user as Express.User
-      req.auth = outcome.token
-    }
-    next()
-  })
+  // Answered at once when nothing had to be waited for: the route goes on in the same turn.
+  return handler((req, res, next) =>
+    andThen(sjwt.authenticateNow({ headers: req.headers }, options), (outcome) => {
+      if (outcome.status === 'failed') return send(res, outcome.response)
+      if (outcome.status === 'authenticated') {
+        req.user = outcome.user as Express.User
+        req.auth = outcome.token
+      }
+      next()
+    }),
+  )
 }
 
 /** Lets only authenticated requests through (401), whose user has the permission (403). */
@@ -68,13 +69,14 @@ export function requireAuth<U extends AuthUser>(
   sjwt: SimpleJWT<U>,
   options: RequireAuthOptions<U> = {},
 ): RequestHandler {
-  return handler(async (req, res, next) => {
-    const result = await sjwt.authorize({ headers: req.headers }, options)
-    if (!result.ok) return send(res, result.response)
-    req.user = result.user as Express.User
-    req.auth = result.token
-    next()
-  })
+  return handler((req, res, next) =>
+    andThen(sjwt.authorizeNow({ headers: req.headers }, options), (result) => {
+      if (!result.ok) return send(res, result.response)
+      req.user = result.user as Express.User
+      req.auth = result.token
+      next()
+    }),
+  )
 }
 
 /** The token endpoints, for `app.use('/api', tokenRoutes(sjwt))`: `POST /api/token/`, ... */
@@ -102,11 +104,15 @@ function send(res: Response, { status, headers, body }: CoreResponse): void {
   res.status(status).set(headers).json(body)
 }
 
-// Express 4 does not pass a rejected promise on to the error handlers; Express 5 would.
+/**
+ * A handler that answers at once or with a promise, whose rejection goes to the error handlers:
+ * Express 4 does not pass a rejected promise on to them; Express 5 would.
+ */
 function handler(
-  fn: (req: Request, res: Response, next: NextFunction) => Promise<void>,
+  fn: (req: Request, res: Response, next: NextFunction) => void | Promise<void>,
 ): RequestHandler {
   return (req, res, next) => {
-    fn(req, res, next).catch(next)
+    const done = fn(req, res, next)
+    if (done instanceof Promise) done.catch(next)
   }
 }

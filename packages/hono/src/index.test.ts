@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import {
   authenticate,
   ConfigurationError,
+  protect,
   requireAuth,
   type SimpleJWTVariables,
   tokenRoutes,
@@ -13,20 +14,34 @@ import {
 
 type Env = { Variables: SimpleJWTVariables }
 
-/** The contract's app. */
+const view = (c: Context<Env>) =>
+  c.json({
+    user: { id: c.get('user')['id'], username: c.get('user')['username'] },
+    token: c.get('auth').payload,
+  })
+const statelessView = (c: Context<Env>) =>
+  c.json({ user: { id: c.get('user')['id'] }, token: c.get('auth').payload })
+
+/** The contract's app, its views behind `requireAuth`. */
 function contractApp(sjwt: SimpleJWT): Hono<Env> {
-  const view = (c: Context<Env>) =>
-    c.json({
-      user: { id: c.get('user')['id'], username: c.get('user')['username'] },
-      token: c.get('auth').payload,
-    })
   return new Hono<Env>()
     .route('/api', tokenRoutes(sjwt))
     .get('/api/some-protected-view/', requireAuth(sjwt), view)
     .get('/api/admin-only-view/', requireAuth(sjwt, { permission: 'staff' }), view)
-    .get('/api/stateless-view/', requireAuth(sjwt, { stateless: true }), (c) =>
-      c.json({ user: { id: c.get('user')['id'] }, token: c.get('auth').payload }),
-    )
+    .get('/api/stateless-view/', requireAuth(sjwt, { stateless: true }), statelessView)
+    .get('/api/optional-view/', authenticate(sjwt), (c) => {
+      const user = c.get('user')
+      return c.json({ user: user ? { id: user['id'] } : null })
+    })
+}
+
+/** The same app, its views wrapped by `protect`. */
+function protectedApp(sjwt: SimpleJWT): Hono<Env> {
+  return new Hono<Env>()
+    .route('/api', tokenRoutes(sjwt))
+    .get('/api/some-protected-view/', protect(sjwt, view))
+    .get('/api/admin-only-view/', protect(sjwt, view, { permission: 'staff' }))
+    .get('/api/stateless-view/', protect(sjwt, statelessView, { stateless: true }))
     .get('/api/optional-view/', authenticate(sjwt), (c) => {
       const user = c.get('user')
       return c.json({ user: user ? { id: user['id'] } : null })
@@ -34,6 +49,27 @@ function contractApp(sjwt: SimpleJWT): Hono<Env> {
 }
 
 runAdapterSuite('hono', async (sjwt) => serveNode(getRequestListener(contractApp(sjwt).fetch)))
+runAdapterSuite('hono protect()', async (sjwt) =>
+  serveNode(getRequestListener(protectedApp(sjwt).fetch)),
+)
+
+describe('hono: protect', () => {
+  it('answers without a promise when nothing had to be waited for, as a one-handler route does', async () => {
+    const sjwt = await contractSimpleJWT()
+    const app = new Hono<Env>().get(
+      '/me',
+      protect(sjwt, (c) => c.json({ id: c.get('user')['id'] })),
+    )
+    const access = await (await sjwt.AccessToken.forUser({ id: 1 })).sign()
+    const request = (headers: Record<string, string>) => new Request('http://host/me', { headers })
+    const served = app.fetch(request({ authorization: `Bearer ${access}` }))
+    expect(served).toBeInstanceOf(Response)
+    expect(await (served as Response).json()).toEqual({ id: 1 })
+    const refused = app.fetch(request({}))
+    expect(refused).toBeInstanceOf(Response)
+    expect((refused as Response).status).toBe(401)
+  })
+})
 
 describe('hono: tokenRoutes', () => {
   it('refuses at mount time to serve the blacklist without a TokenStore', async () => {

@@ -4,6 +4,7 @@ import { describe, expectTypeOf, it } from 'vitest'
 import {
   type AuthUser,
   authenticate,
+  protect,
   requireAuth,
   type SimpleJWTVariables,
   type Token,
@@ -37,6 +38,19 @@ describe('hono context variables', () => {
         expectTypeOf(c.get('auth')).toEqualTypeOf<Token | undefined>()
         return c.text('')
       })
+  })
+
+  it('types them in a handler wrapped by protect, on any app', () => {
+    new Hono().get(
+      '/me',
+      protect(sjwt, (c) => {
+        expectTypeOf(c.get('user')).toEqualTypeOf<AuthUser | TokenUser>()
+        expectTypeOf(c.get('auth')).toEqualTypeOf<Token>()
+        return c.text('')
+      }),
+    )
+    // @ts-expect-error: a handler answers with a Response
+    protect(sjwt, () => 'text')
   })
 
   it('types the options', () => {

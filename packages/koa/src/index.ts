@@ -1,8 +1,9 @@
 import {
   type AuthenticateOptions,
+  type AuthorizeOptions,
   type AuthUser,
+  andThen,
   type CoreResponse,
-  type Permission,
   readBody,
   type SimpleJWT,
   type Token,
@@ -35,10 +36,8 @@ export type SimpleJWTState<U extends AuthUser = AuthUser> = {
   auth: Token
 }
 
-export interface RequireAuthOptions<U extends AuthUser = AuthUser> extends AuthenticateOptions {
-  /** `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
-  readonly permission?: Permission<U>
-}
+/** `permission`: `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
+export type RequireAuthOptions<U extends AuthUser = AuthUser> = AuthorizeOptions<U>
 
 /** Which token routes to serve (blacklist, sliding; see the core's `tokenEndpoints`), and where. */
 export interface TokenRoutesOptions extends TokenEndpointsOptions {
@@ -51,15 +50,16 @@ export function authenticate<U extends AuthUser>(
   sjwt: SimpleJWT<U>,
   options: AuthenticateOptions = {},
 ): Middleware<Partial<SimpleJWTState<U>>> {
-  return async (ctx, next) => {
-    const outcome = await sjwt.authenticate({ headers: ctx.headers }, options)
-    if (outcome.status === 'failed') return send(ctx, outcome.response)
-    if (outcome.status === 'authenticated') {
-      ctx.state.user = outcome.user
-      ctx.state.auth = outcome.token
-    }
-    return next()
-  }
+  // Answered at once when nothing had to be waited for: no promise to wait for.
+  return (ctx, next) =>
+    andThen(sjwt.authenticateNow({ headers: ctx.headers }, options), (outcome) => {
+      if (outcome.status === 'failed') return send(ctx, outcome.response)
+      if (outcome.status === 'authenticated') {
+        ctx.state.user = outcome.user
+        ctx.state.auth = outcome.token
+      }
+      return next()
+    })
 }
 
 /** Lets only authenticated requests through (401), whose user has the permission (403). */
@@ -67,13 +67,13 @@ export function requireAuth<U extends AuthUser>(
   sjwt: SimpleJWT<U>,
   options: RequireAuthOptions<U> = {},
 ): Middleware<SimpleJWTState<U>> {
-  return async (ctx, next) => {
-    const result = await sjwt.authorize({ headers: ctx.headers }, options)
-    if (!result.ok) return send(ctx, result.response)
-    ctx.state.user = result.user
-    ctx.state.auth = result.token
-    return next()
-  }
+  return (ctx, next) =>
+    andThen(sjwt.authorizeNow({ headers: ctx.headers }, options), (result) => {
+      if (!result.ok) return send(ctx, result.response)
+      ctx.state.user = result.user
+      ctx.state.auth = result.token
+      return next()
+    })
 }
 
 /** The token endpoints, for `app.use(tokenRoutes(sjwt, { prefix: '/api' }))`: `POST /api/token/`, ... */

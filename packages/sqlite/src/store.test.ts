@@ -334,6 +334,25 @@ describe('SqliteUserStore.setPassword and revocationStamp', () => {
 })
 
 describe('with createSimpleJWT', () => {
+  it('answers the reads of authentication at once, so a request is authenticated without waiting', async () => {
+    const { users, tokens, close } = openSqliteStore(newPath())
+    const alice = await users.createUser({ username: 'alice', password: 'alice-password' })
+    expect(users.getUser('id', alice.id)).toEqual(alice)
+    expect(tokens.isBlacklisted('jti')).toBe(false)
+    expect(tokens.isFamilyRevoked('family')).toBe(false)
+    expect(tokens.userRevokedAt(alice.id)).toBeNull()
+    const sjwt = await createSimpleJWT({
+      settings: { SIGNING_KEY: 'test-signing-key-0123456789-0123456789' },
+      users,
+      tokens,
+    })
+    const access = await (await sjwt.AccessToken.forUser(alice)).sign()
+    const result = sjwt.authorizeNow({ headers: { authorization: `Bearer ${access}` } })
+    expect(result).not.toBeInstanceOf(Promise)
+    expect(result).toMatchObject({ ok: true, user: alice })
+    close()
+  })
+
   it('issues, rotates and blacklists refresh tokens', async () => {
     const { users, tokens, close } = openSqliteStore(newPath())
     await users.createUser({ username: 'alice', password: 'alice-password' })

@@ -94,7 +94,7 @@ export class SqliteTokenStore implements RevocationStore {
     return this.#blacklist(toRow(token), at.toISOString())
   }
 
-  async isBlacklisted(jti: string): Promise<boolean> {
+  isBlacklisted(jti: string): boolean {
     return this.#isBlacklisted.get(jti) !== undefined
   }
 
@@ -106,7 +106,7 @@ export class SqliteTokenStore implements RevocationStore {
     return this.#revokeFamily.run(family, at.toISOString(), expiresAt.toISOString()).changes === 1
   }
 
-  async isFamilyRevoked(family: string): Promise<boolean> {
+  isFamilyRevoked(family: string): boolean {
     return this.#isFamilyRevoked.get(family) !== undefined
   }
 
@@ -119,7 +119,7 @@ export class SqliteTokenStore implements RevocationStore {
     )
   }
 
-  async userRevokedAt(userId: string | number): Promise<Date | null> {
+  userRevokedAt(userId: string | number): Date | null {
     const row = this.#userRevokedAt.get(String(userId))
     return row === undefined ? null : new Date(row.revoked_at)
   }

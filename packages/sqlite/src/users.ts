@@ -81,7 +81,7 @@ export class SqliteUserStore implements UserStore<SqliteUser> {
     this.#setPassword = db.prepare('UPDATE users SET password = ? WHERE id = ?')
   }
 
-  async getUser(field: string, value: unknown): Promise<SqliteUser | null> {
+  getUser(field: string, value: unknown): SqliteUser | null {
     // Only two fields, each its own prepared statement: `field` never reaches SQL.
     if (field !== 'id' && field !== 'username') return null
     const key = field === 'id' ? toId(value) : toUsername(value)

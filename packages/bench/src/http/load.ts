@@ -154,6 +154,9 @@ async function startFramework(framework: Framework): Promise<Served> {
       { name: 'unprotected', path: ROUTES.plain },
       { name: 'pass-through middleware', path: ROUTES.passThrough },
       { name: '@simplejwt (default: cache on)', path: ROUTES.simplejwt },
+      ...(framework === 'hono'
+        ? [{ name: '@simplejwt protect() (one handler)', path: ROUTES.simplejwtHandler }]
+        : []),
       { name: '@simplejwt (cache off)', path: ROUTES.simplejwtNoCache },
       { name: NATIVE[framework], path: ROUTES.native },
       { name: 'refresh endpoint', path: ROUTES.refresh, body: { refresh } },

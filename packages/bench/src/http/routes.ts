@@ -12,6 +12,8 @@ export const ROUTES = {
   passThrough: '/pass-through/view/',
   /** The contract's protected view: `requireAuth(sjwt)`, user looked up, default settings. */
   simplejwt: '/simplejwt/view/',
+  /** The same view as one handler wrapped by `protect(sjwt, view)` (Hono only). */
+  simplejwtHandler: '/simplejwt-protect/view/',
   /** The same with VERIFIED_TOKEN_CACHE off. */
   simplejwtNoCache: '/simplejwt-no-cache/view/',
   /** The view behind the framework's own JWT middleware (express-jwt, koa-jwt, hono/jwt). */

@@ -170,6 +170,10 @@ function honoApp(sjwt: SimpleJWT, uncached: SimpleJWT, payload: unknown, body: B
       c.json(body(c.get('user').id, c.get('auth').payload)),
     )
   }
+  app.get(
+    ROUTES.simplejwtHandler,
+    simplejwtHono.protect(sjwt, (c) => c.json(body(c.get('user').id, c.get('auth').payload))),
+  )
   // hono's docs: `jwt({ secret, alg: 'HS256' })`; it sets `c.get('jwtPayload')`.
   app.get(ROUTES.native, honoJwt({ secret: SECRET, alg: 'HS256' }), (c) => {
     const claims = c.get('jwtPayload') as { user_id: unknown }

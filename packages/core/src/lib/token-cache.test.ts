@@ -41,6 +41,22 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('header.payload.signature', 0)).toEqual({ exp: 100, user_id: 1 })
   })
 
+  it('serves only the whole token whose entry holds it, when tokens end alike', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE)
+    const tail = 'S'.repeat(40)
+    put(cache, `h.one.${tail}`, payload(100, { user_id: 1 }))
+    // Another token with the same last characters (a forgery, say) finds nothing, and leaves it.
+    expect(cache.get(`h.two.${tail}`, 0)).toBeUndefined()
+    expect(cache.get(`x${'S'.repeat(31)}`, 0)).toBeUndefined()
+    expect(cache.get(`h.one.${tail}`, 0)).toEqual({ exp: 100, user_id: 1 })
+    // A verified token ending alike takes the place, and the bytes follow.
+    put(cache, `h.two.${tail}`, payload(100, { user_id: 2 }))
+    expect(cache.size).toBe(1)
+    expect(cache.bytes).toBe(size(`h.two.${tail}`, payload(100, { user_id: 2 })))
+    expect(cache.get(`h.one.${tail}`, 0)).toBeUndefined()
+    expect(cache.get(`h.two.${tail}`, 0)).toEqual({ exp: 100, user_id: 2 })
+  })
+
   it.each([
     ['no exp', {}],
     ['a string exp', { exp: '100' }],

@@ -16,6 +16,8 @@ export interface VerifiedTokenCacheLimits {
 export const ENTRY_OVERHEAD = 128
 
 interface Entry {
+  /** The whole token: an entry serves only the very token it was made for. */
+  readonly token: string
   /**
    * The payload as decoded; every hit gets its own copy, so no caller sees another's changes. A
    * payload of strings, numbers, booleans and nulls (the usual) is copied as it is; one with nested
@@ -28,7 +30,16 @@ interface Entry {
 }
 
 /**
- * The payloads of tokens whose signature was verified, keyed by the whole token, so a hit skips
+ * The last characters of a token (of its signature), by which entries are found: hashing a few
+ * characters costs less than hashing a whole token, and each entry holds its whole token, which a
+ * hit must equal.
+ */
+const KEY_LENGTH = 32
+
+const keyOf = (token: string): string => token.slice(-KEY_LENGTH)
+
+/**
+ * The payloads of tokens whose signature was verified, for the whole token only, so a hit skips
  * only the signature check and the decoding: every claim, type and blacklist check still runs.
  * An entry is served only while its `exp` is ahead of the caller's limit (now minus the leeway),
  * and dropped after; the oldest entries go first when a bound is reached (a hit costs one lookup,
@@ -58,10 +69,11 @@ export class VerifiedTokenCache {
    * minus the leeway); an entry past that is dropped.
    */
   get(token: string, limit: number): Record<string, unknown> | undefined {
-    const entry = this.#entries.get(token)
-    if (entry === undefined) return undefined
+    const key = keyOf(token)
+    const entry = this.#entries.get(key)
+    if (entry === undefined || entry.token !== token) return undefined
     if (!(entry.exp > limit)) {
-      this.#entries.delete(token)
+      this.#entries.delete(key)
       this.#bytes -= entry.size
       return undefined
     }
@@ -82,13 +94,16 @@ export class VerifiedTokenCache {
     const size = 2 * (token.length + json.length) + ENTRY_OVERHEAD
     const { maxEntries, maxBytes } = this.#limits
     if (size > maxBytes || maxEntries === 0) return
-    const previous = this.#entries.get(token)
+    // A token with the same last characters (the same token, or hardly ever another) is replaced.
+    const key = keyOf(token)
+    const previous = this.#entries.get(key)
     if (previous !== undefined) {
-      this.#entries.delete(token)
+      this.#entries.delete(key)
       this.#bytes -= previous.size
     }
     const flat = isFlat(payload)
-    this.#entries.set(token, { payload: flat ? { ...payload } : json, exp: Math.trunc(exp), size })
+    const entry = { token, payload: flat ? { ...payload } : json, exp: Math.trunc(exp), size }
+    this.#entries.set(key, entry)
     this.#bytes += size
     if (this.#entries.size <= maxEntries && this.#bytes <= maxBytes) return
     for (const [oldest, entry] of this.#entries) {
