@@ -56,7 +56,9 @@ export {
 } from './simplejwt'
 export {
   type AuthUser,
+  type DatabaseUser,
   hasRevocation,
+  type NewDatabaseUser,
   type OutstandingToken,
   type RevocationStore,
   type TokenStore,

@@ -12,6 +12,33 @@ export interface AuthUser {
 }
 
 /**
+ * A user as the database stores (`@simplejwt/sqlite`, `@simplejwt/postgres`) return it: the columns
+ * of Django's `auth_user` that simplejwt reads, never the password hash.
+ */
+export interface DatabaseUser extends AuthUser {
+  readonly id: number
+  readonly username: string
+  readonly isActive: boolean
+  readonly isStaff: boolean
+  readonly lastLogin: Date | null
+  readonly dateJoined: Date
+}
+
+/** A user to create in a database store, with its clear-text password (hashed before it is stored). */
+export interface NewDatabaseUser {
+  readonly username: string
+  readonly password: string
+  /** Default true. */
+  readonly isActive?: boolean
+  /** Default false. */
+  readonly isStaff?: boolean
+  /** Default: the next free id. */
+  readonly id?: number
+  /** Default: now. */
+  readonly dateJoined?: Date
+}
+
+/**
  * Where users come from. The library never stores or compares passwords itself.
  *
  * `getUser`, which authentication calls on every request, may answer with a value instead of a

@@ -1,13 +1,14 @@
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import {
+  type DatabaseUser,
+  type NewDatabaseUser,
   type OutstandingToken,
   type RevocationStore,
   SimpleJWTError,
   type UserStore,
 } from '@simplejwt/core'
-import type { PostgresUser } from '@simplejwt/postgres'
-import { openSqliteStore, type SqliteUser } from '@simplejwt/sqlite'
+import { openSqliteStore } from '@simplejwt/sqlite'
 import { type DatabaseConfig, DemoConfigError, type RedisConfig } from './config'
 
 /** The contract's users, created on an empty database (the reference's ids). */
@@ -17,17 +18,11 @@ export const SEED_USERS = [
   { id: 3, username: 'admin', password: 'admin-password', isStaff: true },
 ] as const
 
-/** A user of the demo apps, as the SQLite and PostgreSQL stores return it (the same shape). */
-export type DemoUser = SqliteUser | PostgresUser
+/** A user of the demo apps, as the SQLite and PostgreSQL stores return it. */
+export type DemoUser = DatabaseUser
 
 /** A user to create, with its clear-text password. */
-export interface NewDemoUser {
-  readonly username: string
-  readonly password: string
-  readonly isActive?: boolean
-  readonly isStaff?: boolean
-  readonly id?: number
-}
+export type NewDemoUser = NewDatabaseUser
 
 /** What the demo apps need of a user store, SQLite or PostgreSQL. */
 export interface DemoUserStore extends UserStore<DemoUser> {

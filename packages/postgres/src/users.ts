@@ -1,7 +1,8 @@
 import {
-  type AuthUser,
+  type DatabaseUser,
   DUMMY_PASSWORD_HASH,
   hashPassword,
+  type NewDatabaseUser,
   UserExistsError,
   type UserStore,
   verifyPassword,
@@ -12,28 +13,10 @@ export { UserExistsError }
 import { DatabaseError, type Pool } from 'pg'
 
 /** A user as {@link PostgresUserStore} returns it: never with its password hash. */
-export interface PostgresUser extends AuthUser {
-  readonly id: number
-  readonly username: string
-  readonly isActive: boolean
-  readonly isStaff: boolean
-  readonly lastLogin: Date | null
-  readonly dateJoined: Date
-}
+export type PostgresUser = DatabaseUser
 
 /** A user to create, with its clear-text password (hashed before it is stored). */
-export interface NewPostgresUser {
-  readonly username: string
-  readonly password: string
-  /** Default true. */
-  readonly isActive?: boolean
-  /** Default false. */
-  readonly isStaff?: boolean
-  /** Default: the next free id. */
-  readonly id?: number
-  /** Default: now. */
-  readonly dateJoined?: Date
-}
+export type NewPostgresUser = NewDatabaseUser
 
 interface UserRow {
   id: number

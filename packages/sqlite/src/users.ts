@@ -1,7 +1,8 @@
 import {
-  type AuthUser,
+  type DatabaseUser,
   DUMMY_PASSWORD_HASH,
   hashPassword,
+  type NewDatabaseUser,
   UserExistsError,
   type UserStore,
   verifyPassword,
@@ -12,28 +13,10 @@ export { UserExistsError }
 import Database from 'better-sqlite3'
 
 /** A user as {@link SqliteUserStore} returns it: never with its password hash. */
-export interface SqliteUser extends AuthUser {
-  readonly id: number
-  readonly username: string
-  readonly isActive: boolean
-  readonly isStaff: boolean
-  readonly lastLogin: Date | null
-  readonly dateJoined: Date
-}
+export type SqliteUser = DatabaseUser
 
 /** A user to create, with its clear-text password (hashed before it is stored). */
-export interface NewSqliteUser {
-  readonly username: string
-  readonly password: string
-  /** Default true. */
-  readonly isActive?: boolean
-  /** Default false. */
-  readonly isStaff?: boolean
-  /** Default: the next free id. */
-  readonly id?: number
-  /** Default: now. */
-  readonly dateJoined?: Date
-}
+export type NewSqliteUser = NewDatabaseUser
 
 interface UserRow {
   id: number
