@@ -1,3 +1,5 @@
+import { get as httpGet } from 'node:http'
+
 /** A response as the suite checks it: the body parsed when it is JSON, else its text. */
 export interface Reply {
   readonly status: number
@@ -27,6 +29,11 @@ export class Client {
 
   get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
     return this.request('GET', path, { headers })
+  }
+
+  /** A GET sending a header line for each of a header's values (see {@link getRepeated}). */
+  getRepeated(path: string, headers: Record<string, string | readonly string[]>): Promise<Reply> {
+    return getRepeated(`${this.#base()}${path}`, headers)
   }
 
   /** POSTs `json` as JSON; without it, no body at all. */
@@ -59,6 +66,37 @@ export class Client {
       headers: { 'content-type': contentType, ...headers },
     })
   }
+}
+
+/**
+ * A GET of `url` through node:http, which sends a header line for each of a header's values,
+ * where fetch would join them into one line.
+ */
+export function getRepeated(
+  url: string,
+  headers: Readonly<Record<string, string | readonly string[]>>,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers: headers as Record<string, string | string[]> }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => {
+        text += chunk
+      })
+      response.on('end', () => {
+        const received = new Headers()
+        const raw = response.rawHeaders
+        for (let i = 0; i + 1 < raw.length; i += 2) received.append(raw[i] ?? '', raw[i + 1] ?? '')
+        const json = /^application\/json\b/.test(received.get('content-type') ?? '')
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: received,
+          body: json ? JSON.parse(text) : text,
+        })
+      })
+      response.on('error', reject)
+    }).on('error', reject)
+  })
 }
 
 /** The claims of a compact JWT, unverified. */

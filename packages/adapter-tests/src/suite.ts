@@ -374,6 +374,19 @@ export function runAdapterSuite(name: string, start: StartServer): void {
           }
         })
 
+        it('refuses an Authorization header sent twice, joined by a comma as Django joins it', async () => {
+          const { access } = await pair()
+          const twice = (values: string[]) =>
+            client.getRepeated('/api/some-protected-view/', { authorization: values })
+          expectCore(await twice([`Bearer ${access}`, `Bearer ${access}`]), 401, BAD_HEADER)
+          expectCore(
+            await twice([`Bearer ${access}`, 'x']),
+            401,
+            notValidForAnyType('Token is invalid or expired'),
+          )
+          expectCore(await twice(['Bearer', access]), 401, NOT_PROVIDED)
+        })
+
         it('answers 401 with each token class’s reason for a token it refuses', async () => {
           const { refresh } = await pair()
           const sliding = field(await client.post('/api/token/sliding/', alice), 'token')

@@ -4,7 +4,7 @@
  */
 import { AUDIENCE, ISSUER } from './profiles'
 import type { Reply, Step } from './shape'
-import { type Body, field, type Kit, type Side } from './sides'
+import { type Body, field, type Kit, type RequestHeaders, type Side } from './sides'
 
 const TOKEN = '/api/token/'
 const REFRESH = '/api/token/refresh/'
@@ -29,10 +29,10 @@ const NOBODY = 99
 /** A token no server issued: three base64url segments that decode to nothing. */
 const GARBAGE = 'not.a.token'
 
-interface StepOptions {
+interface StepOptions<H = Readonly<Record<string, string>>> {
   /** Said in the step's label, after the request. */
   readonly note?: string
-  readonly headers?: Readonly<Record<string, string>>
+  readonly headers?: H
   readonly compare?: Step['compare']
 }
 
@@ -53,7 +53,8 @@ export class Script {
     return reply
   }
 
-  async get(path: string, options: StepOptions = {}): Promise<Reply> {
+  /** `headers` may give a header several values, sent as a line each. */
+  async get(path: string, options: StepOptions<RequestHeaders> = {}): Promise<Reply> {
     const reply = await this.side.get(path, options.headers)
     this.#record(`GET ${path}`, reply, options)
     return reply
@@ -78,7 +79,7 @@ export class Script {
     return this.kit.auth(token, type)
   }
 
-  #record(request: string, reply: Reply, { note, compare }: StepOptions): void {
+  #record(request: string, reply: Reply, { note, compare }: StepOptions<unknown>): void {
     const label = `${request}${note === undefined ? '' : ` (${note})`}`
     this.steps.push(compare === undefined ? { label, reply } : { label, reply, compare })
   }
@@ -249,6 +250,22 @@ export const CASES: readonly Case[] = [
       await s.get(PROTECTED, { headers: s.auth(GARBAGE), note: 'garbage' })
       await s.get(PROTECTED, { headers: s.auth(refresh), note: 'a refresh token' })
       await s.get(PROTECTED, { headers: s.auth(resigned(access, refresh)), note: 'forged' })
+    },
+  },
+  {
+    name: 'the protected view: the auth header sent twice (Django joins the two with a comma)',
+    run: async (s) => {
+      const { access } = await s.pair()
+      const { header, headerType } = s.kit.names
+      const value = `${headerType} ${access}`
+      const twice = (values: string[], note: string) =>
+        s.get(PROTECTED, { headers: { [header]: values }, note })
+      await twice([value, value], 'the same twice')
+      await twice([value, 'x'], 'then another value')
+      await twice([headerType, access], 'the type, then the token')
+      await twice(['x', value], 'another value first')
+      await twice([value, ''], 'then an empty one')
+      await twice(['', value], 'an empty one first')
     },
   },
   {

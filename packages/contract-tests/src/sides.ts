@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { getRepeated } from '@simplejwt/adapter-tests'
 import { type DemoProcess, startDemoProcess } from '@simplejwt/demo-support/testing'
 import { startReference } from '../../core/test/reference/index'
 import { namesOf, type Profile, secretKeyOf, signingKeyOf } from './profiles'
@@ -23,6 +24,9 @@ export type Body =
   | { readonly multipart: Readonly<Record<string, string>> }
   | { readonly raw: string; readonly contentType: string }
 
+/** Request headers; a header given several values is sent once for each. */
+export type RequestHeaders = Readonly<Record<string, string | readonly string[]>>
+
 /** One server under test, reference or demo, driven over real HTTP. */
 export class Side {
   readonly name: string
@@ -35,8 +39,12 @@ export class Side {
     this.#headers = headers
   }
 
-  get(path: string, headers: Readonly<Record<string, string>> = {}): Promise<Reply> {
-    return this.#request('GET', path, headers, undefined)
+  /** A header given several values is sent as a line each (through node:http: fetch joins them). */
+  get(path: string, headers: RequestHeaders = {}): Promise<Reply> {
+    const repeated = Object.values(headers).some((value) => typeof value !== 'string')
+    return repeated
+      ? getRepeated(`${this.url}${path}`, { ...this.#headers, ...headers })
+      : this.#request('GET', path, headers as Readonly<Record<string, string>>, undefined)
   }
 
   post(path: string, body?: Body, headers: Readonly<Record<string, string>> = {}) {
@@ -66,18 +74,21 @@ export class Side {
       payload = body.raw
     }
     const response = await fetch(`${this.url}${path}`, { method, headers, body: payload })
-    const text = await response.text()
-    const isJson = /^application\/json\b/.test(response.headers.get('content-type') ?? '')
-    let parsed: unknown = text
-    if (isJson) {
-      try {
-        parsed = JSON.parse(text)
-      } catch {
-        // Kept as text: the comparison shows it.
-      }
-    }
-    return { status: response.status, headers: response.headers, body: parsed }
+    return reply(response.status, response.headers, await response.text())
   }
+}
+
+/** A response with its body parsed when it is JSON. */
+function reply(status: number, headers: Headers, text: string): Reply {
+  let body: unknown = text
+  if (/^application\/json\b/.test(headers.get('content-type') ?? '')) {
+    try {
+      body = JSON.parse(text)
+    } catch {
+      // Kept as text: the comparison shows it.
+    }
+  }
+  return { status, headers, body }
 }
 
 /** The reference and the three demo apps, started with one profile. */

@@ -2,10 +2,12 @@
 // and one protected route. Run from the repository root: `npm start`.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import {
+  type CoreRequest,
   type CoreResponse,
   createSimpleJWT,
   MemoryTokenStore,
   MemoryUserStore,
+  nodeHeaders,
 } from '@simplejwt/core'
 
 const users = await MemoryUserStore.create([
@@ -21,10 +23,7 @@ const sjwt = await createSimpleJWT({
   tokens: new MemoryTokenStore(),
 })
 
-const routes: Record<
-  string,
-  (request: { headers: IncomingMessage['headers']; body: unknown }) => Promise<CoreResponse>
-> = {
+const routes: Record<string, (request: CoreRequest) => Promise<CoreResponse>> = {
   '/api/token/': (r) => sjwt.obtainTokenPair(r),
   '/api/token/refresh/': (r) => sjwt.refreshToken(r),
   '/api/token/verify/': (r) => sjwt.verifyToken(r),
@@ -44,7 +43,8 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array> {
 }
 
 const server = createServer(async (req, res) => {
-  const { headers } = req
+  // A header sent twice is joined by a comma, as Django joins it.
+  const headers = nodeHeaders(req)
   const route = routes[req.url ?? '']
   if (req.method === 'POST' && route !== undefined) {
     const parsed = await sjwt.parseBody(headers, await readBody(req))

@@ -16,7 +16,7 @@ export {
 export { type Awaitable, andThen } from './lib/awaitable'
 export { MAX_BODY_BYTES, type ParsedBody, parseBody, readBody } from './lib/body'
 export type { Duration } from './lib/duration'
-export type { HeaderInput } from './lib/headers'
+export { type HeaderInput, nodeHeaders, RawHeaders } from './lib/headers'
 export { negotiateLanguage } from './lib/i18n'
 export type { Algorithm, KeyInput } from './lib/keys'
 export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'

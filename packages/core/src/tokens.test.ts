@@ -367,6 +367,24 @@ describe('decode', () => {
     expect(token.get('iat')).toBe(FIXED_S)
   })
 
+  it('checks every claim against one reading of the clock, first time and from the cache', async () => {
+    let readings = 0
+    const sjwt = await createSimpleJWT({
+      settings: { SIGNING_KEY: SECRET },
+      clock: () => {
+        readings++
+        return now
+      },
+    })
+    const signed = await new sjwt.AccessToken().sign()
+    for (const pass of ['verified', 'cached']) {
+      readings = 0
+      now += 1000
+      const token = await sjwt.AccessToken.decode(signed)
+      expect([pass, readings, token.currentTime]).toEqual([pass, 1, now])
+    }
+  })
+
   it('refuses an expired token as invalid or expired', async () => {
     const sjwt = await setup()
     const signed = await new sjwt.AccessToken().sign()

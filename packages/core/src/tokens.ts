@@ -23,6 +23,8 @@ export interface TokenContext {
 export interface DecodedToken {
   readonly token: string
   readonly payload: Payload
+  /** The clock's time when decoding began (ms since the epoch); read from the clock when absent. */
+  readonly currentTime?: number
 }
 
 /** A token class: `AccessToken`, `RefreshToken`, `SlidingToken`, `UntypedToken` or a subclass. */
@@ -75,7 +77,7 @@ export class Token {
   constructor(decoded?: DecodedToken) {
     const cls = this.constructor as TokenClass
     this.#context = contextOf(cls)
-    this.currentTime = this.context.now()
+    this.currentTime = decoded?.currentTime ?? this.context.now()
     if (decoded !== undefined) {
       this.token = decoded.token
       this.payload = decoded.payload
@@ -192,21 +194,23 @@ export class Token {
     verify: boolean,
   ): T | Promise<T> {
     const context = contextOf(cls)
+    // One reading of the clock, as simplejwt's Token reads it once before decoding.
+    const now = context.now()
     let decoded: Payload | Promise<Payload>
     try {
-      decoded = context.backend.decodeNow(token, verify)
+      decoded = context.backend.decodeNow(token, verify, now)
     } catch (cause) {
       throw backendFailure(cause)
     }
     if (decoded instanceof Promise) {
       return decoded.then(
-        (payload) => Token.#verified(cls, token as string, payload, verify),
+        (payload) => Token.#verified(cls, token as string, payload, verify, now),
         (cause: unknown) => {
           throw backendFailure(cause)
         },
       )
     }
-    return Token.#verified(cls, token as string, decoded, verify)
+    return Token.#verified(cls, token as string, decoded, verify, now)
   }
 
   static #verified<T extends Token>(
@@ -214,8 +218,9 @@ export class Token {
     token: string,
     payload: Payload,
     verify: boolean,
+    currentTime: number,
   ): T | Promise<T> {
-    const result = new cls({ token, payload })
+    const result = new cls({ token, payload, currentTime })
     if (!verify) return result
     // An overridden verify() is awaited as it is; the base one runs at once when it asks no store.
     if (result.verify !== Token.prototype.verify || result.asksStore()) {

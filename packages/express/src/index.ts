@@ -4,6 +4,7 @@ import {
   type AuthUser,
   andThen,
   type CoreResponse,
+  nodeHeaders,
   readBody,
   type SimpleJWT,
   type Token,
@@ -53,7 +54,7 @@ export function authenticate<U extends AuthUser>(
 ): RequestHandler {
   // Answered at once when nothing had to be waited for: the route goes on in the same turn.
   return handler((req, res, next) =>
-    andThen(sjwt.authenticateNow({ headers: req.headers }, options), (outcome) => {
+    andThen(sjwt.authenticateNow({ headers: nodeHeaders(req) }, options), (outcome) => {
       if (outcome.status === 'failed') return send(res, outcome.response)
       if (outcome.status === 'authenticated') {
         req.user = outcome.user as Express.User
@@ -70,7 +71,7 @@ export function requireAuth<U extends AuthUser>(
   options: RequireAuthOptions<U> = {},
 ): RequestHandler {
   return handler((req, res, next) =>
-    andThen(sjwt.authorizeNow({ headers: req.headers }, options), (result) => {
+    andThen(sjwt.authorizeNow({ headers: nodeHeaders(req) }, options), (result) => {
       if (!result.ok) return send(res, result.response)
       req.user = result.user as Express.User
       req.auth = result.token
@@ -89,13 +90,14 @@ export function tokenRoutes<U extends AuthUser>(
     const endpoint = routes.get(req.path)
     // OPTIONS is left to the app (CORS); other methods get DRF's 405.
     if (endpoint === undefined || req.method === 'OPTIONS') return next()
-    if (req.method !== 'POST') return send(res, sjwt.methodNotAllowed(req, req.method))
+    const headers = nodeHeaders(req)
+    if (req.method !== 'POST') return send(res, sjwt.methodNotAllowed({ headers }, req.method))
     // A body parser that ran before has consumed the stream and left its result in req.body.
     const parsed = req.readableEnded
       ? { ok: true as const, body: req.body as unknown }
-      : await sjwt.parseBody(req.headers, await readBody(req))
+      : await sjwt.parseBody(headers, await readBody(req))
     if (!parsed.ok) return send(res, parsed.response)
-    const request = { headers: req.headers, body: parsed.body, context: { request: req } }
+    const request = { headers, body: parsed.body, context: { request: req } }
     send(res, await endpoint(request))
   })
 }

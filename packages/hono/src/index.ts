@@ -5,6 +5,7 @@ import {
   andThen,
   type CoreResponse,
   MAX_BODY_BYTES,
+  RawHeaders,
   readBody,
   type SimpleJWT,
   type Token,
@@ -52,7 +53,7 @@ export function authenticate<U extends AuthUser>(
   // Answered at once when nothing had to be waited for: no promise to wait for.
   return (c, next) =>
     andThen(
-      sjwt.authenticateNow({ headers: c.req.raw.headers }, options),
+      sjwt.authenticateNow({ headers: headersOf(c) }, options),
       (outcome): ReturnType<MiddlewareHandler> => {
         if (outcome.status === 'failed') return Promise.resolve(send(c, outcome.response))
         if (outcome.status === 'authenticated') {
@@ -71,7 +72,7 @@ export function requireAuth<U extends AuthUser>(
 ): MiddlewareHandler<{ Variables: SimpleJWTVariables<U> }> {
   return (c, next) =>
     andThen(
-      sjwt.authorizeNow({ headers: c.req.raw.headers }, options),
+      sjwt.authorizeNow({ headers: headersOf(c) }, options),
       (result): ReturnType<MiddlewareHandler> => {
         if (!result.ok) return Promise.resolve(send(c, result.response))
         c.set('user', result.user)
@@ -92,7 +93,7 @@ export function protect<U extends AuthUser>(
   options: RequireAuthOptions<U> = {},
 ): Handler<{ Variables: SimpleJWTVariables<U> }> {
   return (c) =>
-    andThen(sjwt.authorizeNow({ headers: c.req.raw.headers }, options), (result) => {
+    andThen(sjwt.authorizeNow({ headers: headersOf(c) }, options), (result) => {
       if (!result.ok) return send(c, result.response)
       c.set('user', result.user)
       c.set('auth', result.token)
@@ -109,27 +110,39 @@ export function tokenRoutes<U extends AuthUser>(
   for (const [path, endpoint] of sjwt.tokenEndpoints(options)) {
     app.post(path, async (c) => {
       const { raw } = c.req
+      const headers = headersOf(c)
       // A body of a stated length within the limit (the usual), or read before (by a validator,
       // say, and cached by Hono), is read whole; any other is read keeping only what
       // `parseBody` needs to answer 413.
-      const length = Number(raw.headers.get('content-length') ?? Number.NaN)
+      const length = Number(headers.get('content-length') ?? Number.NaN)
       const bytes =
         raw.bodyUsed || (length >= 0 && length <= MAX_BODY_BYTES)
           ? new Uint8Array(await c.req.arrayBuffer())
           : raw.body === null
             ? new Uint8Array()
             : await readBody(raw.body as unknown as AsyncIterable<Uint8Array>)
-      const parsed = await sjwt.parseBody(raw.headers, bytes)
+      const parsed = await sjwt.parseBody(headers, bytes)
       if (!parsed.ok) return send(c, parsed.response)
-      const request = { headers: raw.headers, body: parsed.body, context: { request: raw } }
+      const request = { headers, body: parsed.body, context: { request: raw } }
       return send(c, await endpoint(request))
     })
     // OPTIONS is left to the app (CORS); other methods get DRF's 405.
     app.on(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'], path, (c) =>
-      send(c, sjwt.methodNotAllowed({ headers: c.req.raw.headers }, c.req.method)),
+      send(c, sjwt.methodNotAllowed({ headers: headersOf(c) }, c.req.method)),
     )
   }
   return app
+}
+
+/**
+ * The request's headers: on Node (@hono/node-server), read from Node's raw list, so a repeated
+ * header is joined as Django joins it (and no Fetch `Headers` is built); elsewhere the Fetch
+ * `Headers`, which join it with ", ".
+ */
+function headersOf(c: Context): RawHeaders | Headers {
+  const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming
+  const list = incoming?.rawHeaders
+  return Array.isArray(list) ? new RawHeaders(list) : c.req.raw.headers
 }
 
 function send(c: Context, { status, headers, body }: CoreResponse): Response {

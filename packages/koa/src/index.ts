@@ -4,6 +4,7 @@ import {
   type AuthUser,
   andThen,
   type CoreResponse,
+  nodeHeaders,
   readBody,
   type SimpleJWT,
   type Token,
@@ -52,7 +53,7 @@ export function authenticate<U extends AuthUser>(
 ): Middleware<Partial<SimpleJWTState<U>>> {
   // Answered at once when nothing had to be waited for: no promise to wait for.
   return (ctx, next) =>
-    andThen(sjwt.authenticateNow({ headers: ctx.headers }, options), (outcome) => {
+    andThen(sjwt.authenticateNow({ headers: nodeHeaders(ctx.req) }, options), (outcome) => {
       if (outcome.status === 'failed') return send(ctx, outcome.response)
       if (outcome.status === 'authenticated') {
         ctx.state.user = outcome.user
@@ -68,7 +69,7 @@ export function requireAuth<U extends AuthUser>(
   options: RequireAuthOptions<U> = {},
 ): Middleware<SimpleJWTState<U>> {
   return (ctx, next) =>
-    andThen(sjwt.authorizeNow({ headers: ctx.headers }, options), (result) => {
+    andThen(sjwt.authorizeNow({ headers: nodeHeaders(ctx.req) }, options), (result) => {
       if (!result.ok) return send(ctx, result.response)
       ctx.state.user = result.user
       ctx.state.auth = result.token
@@ -88,13 +89,14 @@ export function tokenRoutes<U extends AuthUser>(
     const endpoint = routes.get(ctx.path)
     // OPTIONS is left to the app (CORS); other methods get DRF's 405.
     if (endpoint === undefined || ctx.method === 'OPTIONS') return next()
-    if (ctx.method !== 'POST') return send(ctx, sjwt.methodNotAllowed(ctx, ctx.method))
+    const headers = nodeHeaders(ctx.req)
+    if (ctx.method !== 'POST') return send(ctx, sjwt.methodNotAllowed({ headers }, ctx.method))
     // A body parser that ran before has consumed the stream and left its result in ctx.request.body.
     const parsed = ctx.req.readableEnded
       ? { ok: true as const, body: (ctx.request as { body?: unknown }).body }
-      : await sjwt.parseBody(ctx.headers, await readBody(ctx.req))
+      : await sjwt.parseBody(headers, await readBody(ctx.req))
     if (!parsed.ok) return send(ctx, parsed.response)
-    const request = { headers: ctx.headers, body: parsed.body, context: { request: ctx } }
+    const request = { headers, body: parsed.body, context: { request: ctx } }
     send(ctx, await endpoint(request))
   }
 }

@@ -93,20 +93,25 @@ export class TokenBackend {
     return this.decodeNow(token, verify)
   }
 
-  /** `decode`, answering at once when nothing has to be waited for (HMAC on Node, cache hits). */
-  decodeNow(token: unknown, verify = true): Payload | Promise<Payload> {
+  /**
+   * `decode`, answering at once when nothing has to be waited for (HMAC on Node, cache hits).
+   * `now` (ms since the epoch, read from the clock when not given) is the time the claims are
+   * checked against when the answer is at once; one that waits reads the clock again.
+   */
+  decodeNow(token: unknown, verify = true, now = this.#now()): Payload | Promise<Payload> {
     if (typeof token !== 'string') throw invalid()
     // A token verified before (so one that passed every check below) has only its claims checked
     // again, against the clock of now.
-    const cached = verify ? this.#cache?.get(token, this.#expiryLimit()) : undefined
+    const seconds = Math.floor(now / 1000)
+    const cached = verify ? this.#cache?.get(token, seconds - this.#settings.leeway) : undefined
     if (cached !== undefined) {
-      this.#checkClaims(cached)
+      this.#checkClaims(cached, seconds)
       return cached
     }
     if (token.length > this.#settings.maxTokenLength) throw invalid()
     // jose's base64url decoding skips whitespace, so `${token} ` would verify; PyJWT refuses it.
     if (/\s/.test(token)) throw invalid()
-    if (!verify) return this.#payload(token, unverifiedPayload(token), false)
+    if (!verify) return this.#payload(token, unverifiedPayload(token), false, seconds)
     let verified: ReturnType<CompactHmacVerify>
     try {
       verified =
@@ -116,40 +121,39 @@ export class TokenBackend {
     } catch (cause) {
       throw refusal(cause)
     }
-    if (!(verified instanceof Promise)) return this.#verifiedPayload(token, verified)
+    if (!(verified instanceof Promise)) return this.#verifiedPayload(token, verified, seconds)
     return verified.then(
-      (result) => this.#verifiedPayload(token, result),
+      (result) => this.#verifiedPayload(token, result, Math.floor(this.#now() / 1000)),
       (cause: unknown) => {
         throw refusal(cause)
       },
     )
   }
 
-  #verifiedPayload(token: string, result: Awaited<ReturnType<CompactHmacVerify>>): Payload {
+  #verifiedPayload(
+    token: string,
+    result: Awaited<ReturnType<CompactHmacVerify>>,
+    seconds: number,
+  ): Payload {
     // PyJWT refuses unencoded payloads (`b64: false`), which jose ignores without `crit`.
     if (result.protectedHeader.b64 === false) throw invalid()
-    return this.#payload(token, result.payload, true)
+    return this.#payload(token, result.payload, true, seconds)
   }
 
-  #payload(token: string, bytes: Uint8Array, verify: boolean): Payload {
+  /** `seconds`: now, in whole seconds since the epoch. */
+  #payload(token: string, bytes: Uint8Array, verify: boolean, seconds: number): Payload {
     const json = text(bytes)
     const payload = parseJson(json)
     if (verify) {
-      this.#checkClaims(payload)
+      this.#checkClaims(payload, seconds)
       this.#cache?.set(token, json, payload)
     } else this.#checkUnverifiedAudience(payload)
     return payload
   }
 
-  /** `exp` must be above this (whole seconds) for a token to be valid now. */
-  #expiryLimit(): number {
-    return Math.floor(this.#now() / 1000) - this.#settings.leeway
-  }
-
-  #checkClaims(payload: Payload): void {
+  /** PyJWT's checks of the registered claims, against `now` in whole seconds (as PyJWT compares). */
+  #checkClaims(payload: Payload, now: number): void {
     const { leeway, issuer, audience } = this.#settings
-    // PyJWT compares against whole seconds.
-    const now = Math.floor(this.#now() / 1000)
     if ('iat' in payload && !(numeric(payload['iat']) <= now + leeway)) throw invalid()
     if ('nbf' in payload && !(Math.trunc(numeric(payload['nbf'])) <= now + leeway)) throw invalid()
     if ('exp' in payload && !(Math.trunc(numeric(payload['exp'])) > now - leeway)) throw invalid()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { authorizationParts } from './headers'
+import { authorizationParts, headerValue, nodeHeaders, RawHeaders } from './headers'
 
 /** Python's `bytes.split()`: runs of ASCII whitespace, empty parts dropped. */
 const pythonSplit = (value: string) => value.split(/[ \t\n\r\v\f]+/).filter((part) => part !== '')
@@ -31,5 +31,44 @@ describe('authorizationParts', () => {
     for (const value of values)
       expect([value, authorizationParts(value)]).toEqual([value, pythonSplit(value)])
     expect(authorizationParts(null)).toBeNull()
+  })
+})
+
+describe('RawHeaders', () => {
+  const headers = new RawHeaders([
+    'Host',
+    'example.com',
+    'Authorization',
+    'Bearer a',
+    'X-Seen',
+    '',
+    'authorization',
+    'Bearer b',
+    'AUTHORIZATION',
+    '',
+  ])
+
+  it('finds a header in any case, joining its repeats by commas as Django does', () => {
+    expect(headers.get('authorization')).toBe('Bearer a,Bearer b,')
+    expect(headers.get('Authorization')).toBe('Bearer a,Bearer b,')
+    expect(headers.get('host')).toBe('example.com')
+    expect(headers.get('x-seen')).toBe('')
+    expect(headers.get('accept-language')).toBeNull()
+    expect(headerValue(headers, 'host')).toBe('example.com')
+  })
+
+  it('reads the names only (a value equal to a name is not a name)', () => {
+    expect(new RawHeaders(['X-A', 'authorization']).get('authorization')).toBeNull()
+    expect(new RawHeaders(['authorization']).get('authorization')).toBeNull()
+    expect(new RawHeaders([]).get('authorization')).toBeNull()
+  })
+})
+
+describe('nodeHeaders', () => {
+  it("reads a Node request's raw list, or its map when it has none", () => {
+    const map = { authorization: 'Bearer a' }
+    const fromRaw = nodeHeaders({ rawHeaders: ['Authorization', 'Bearer b'], headers: map })
+    expect(headerValue(fromRaw, 'authorization')).toBe('Bearer b')
+    expect(nodeHeaders({ headers: map })).toBe(map)
   })
 })

@@ -3,6 +3,44 @@ export type HeaderInput =
   | { get(name: string): string | null }
   | Readonly<Record<string, string | readonly string[] | undefined>>
 
+/**
+ * Headers read from a list of names and values in turn, as Node's `rawHeaders`. A header sent
+ * more than once is joined by commas, as Django's servers (runserver, gunicorn) join it: so an
+ * `Authorization` header sent twice is refused as simplejwt refuses it, where Node's `headers`
+ * map keeps only the first `Authorization`.
+ */
+export class RawHeaders {
+  readonly #list: readonly string[]
+
+  constructor(list: readonly string[]) {
+    this.#list = list
+  }
+
+  /** The value of header `name` (any case), repeats joined by commas; null when absent. */
+  get(name: string): string | null {
+    const wanted = name.toLowerCase()
+    const list = this.#list
+    let value: string | null = null
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const key = list[i] as string
+      if (key.length !== wanted.length || key.toLowerCase() !== wanted) continue
+      value = value === null ? (list[i + 1] as string) : `${value},${list[i + 1]}`
+    }
+    return value
+  }
+}
+
+/**
+ * The headers of a Node request (`IncomingMessage`, `Http2ServerRequest`) for the core: its raw
+ * list (see {@link RawHeaders}), or its `headers` map when it has none (a mock request).
+ */
+export function nodeHeaders(request: {
+  readonly rawHeaders?: readonly string[] | undefined
+  readonly headers: HeaderInput
+}): HeaderInput {
+  return Array.isArray(request.rawHeaders) ? new RawHeaders(request.rawHeaders) : request.headers
+}
+
 /** The value of header `name` (lower case), repeated headers joined by commas; null when absent. */
 export function headerValue(headers: HeaderInput, name: string): string | null {
   if (typeof headers.get === 'function')

@@ -45,7 +45,8 @@ describe('VerifiedTokenCache', () => {
     const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE)
     const tail = 'S'.repeat(40)
     put(cache, `h.one.${tail}`, payload(100, { user_id: 1 }))
-    // Another token with the same last characters (a forgery, say) finds nothing, and leaves it.
+    // Another token of the same key (the same last characters: a forgery, say) finds nothing,
+    // and leaves the entry.
     expect(cache.get(`h.two.${tail}`, 0)).toBeUndefined()
     expect(cache.get(`x${'S'.repeat(31)}`, 0)).toBeUndefined()
     expect(cache.get(`h.one.${tail}`, 0)).toEqual({ exp: 100, user_id: 1 })
