@@ -1,4 +1,4 @@
-import { get as httpGet } from 'node:http'
+import { request as httpRequest } from 'node:http'
 
 /** A response as the suite checks it: the body parsed when it is JSON, else its text. */
 export interface Reply {
@@ -31,9 +31,9 @@ export class Client {
     return this.request('GET', path, { headers })
   }
 
-  /** A GET sending a header line for each of a header's values (see {@link getRepeated}). */
+  /** A GET sending a header line for each of a header's values (see {@link sendRepeated}). */
   getRepeated(path: string, headers: Record<string, string | readonly string[]>): Promise<Reply> {
-    return getRepeated(`${this.#base()}${path}`, headers)
+    return sendRepeated(`${this.#base()}${path}`, headers)
   }
 
   /** POSTs `json` as JSON; without it, no body at all. */
@@ -69,15 +69,18 @@ export class Client {
 }
 
 /**
- * A GET of `url` through node:http, which sends a header line for each of a header's values,
- * where fetch would join them into one line.
+ * A request to `url` through node:http, which sends a header line for each of a header's values,
+ * where fetch would join them into one line. `body`, when given, is sent with its length.
  */
-export function getRepeated(
+export function sendRepeated(
   url: string,
   headers: Readonly<Record<string, string | readonly string[]>>,
+  { method = 'GET', body }: { method?: string; body?: string } = {},
 ): Promise<Reply> {
+  const lines = { ...headers } as Record<string, string | string[]>
+  if (body !== undefined) lines['content-length'] = String(Buffer.byteLength(body))
   return new Promise((resolve, reject) => {
-    httpGet(url, { headers: headers as Record<string, string | string[]> }, (response) => {
+    const request = httpRequest(url, { method, headers: lines }, (response) => {
       let text = ''
       response.setEncoding('utf8')
       response.on('data', (chunk: string) => {
@@ -95,7 +98,9 @@ export function getRepeated(
         })
       })
       response.on('error', reject)
-    }).on('error', reject)
+    })
+    request.on('error', reject)
+    request.end(body)
   })
 }
 

@@ -1,4 +1,4 @@
-export { Client, claims, field, getRepeated, type Reply } from './client'
+export { Client, claims, field, type Reply, sendRepeated } from './client'
 export {
   type ContractOptions,
   contractSimpleJWT,

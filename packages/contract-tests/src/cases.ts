@@ -60,6 +60,13 @@ export class Script {
     return reply
   }
 
+  /** A POST of `text` with headers that may repeat (see `Side.postRepeated`). */
+  async postRepeated(path: string, text: string, headers: RequestHeaders, note: string) {
+    const reply = await this.side.postRepeated(path, text, headers)
+    this.#record(`POST ${path}`, reply, { note })
+    return reply
+  }
+
   /** A pair from this side's obtain endpoint (a password checked), not recorded. */
   async login(user: Record<string, string> = alice): Promise<{ refresh: string; access: string }> {
     const reply = await this.side.post(TOKEN, { json: user })
@@ -122,6 +129,16 @@ export const CASES: readonly Case[] = [
       await s.post(TOKEN, { json: { username: 'nobody', password: 'x' } }, { note: 'unknown' })
       await s.post(TOKEN, { json: bob }, { note: 'inactive bob' })
       await s.post(SLIDING, { json: bob }, { note: 'inactive bob' })
+    },
+  },
+  {
+    name: 'obtain: Content-Type sent twice (Django reads the first)',
+    run: async (s) => {
+      const text = JSON.stringify(alice)
+      const twice = (types: string[], note: string) =>
+        s.postRepeated(TOKEN, text, { 'content-type': types }, note)
+      await twice(['application/json', 'text/plain'], 'JSON first')
+      await twice(['text/plain', 'application/json'], 'JSON second')
     },
   },
   {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { getRepeated } from '@simplejwt/adapter-tests'
+import { sendRepeated } from '@simplejwt/adapter-tests'
 import { type DemoProcess, startDemoProcess } from '@simplejwt/demo-support/testing'
 import { startReference } from '../../core/test/reference/index'
 import { namesOf, type Profile, secretKeyOf, signingKeyOf } from './profiles'
@@ -43,12 +43,24 @@ export class Side {
   get(path: string, headers: RequestHeaders = {}): Promise<Reply> {
     const repeated = Object.values(headers).some((value) => typeof value !== 'string')
     return repeated
-      ? getRepeated(`${this.url}${path}`, { ...this.#headers, ...headers })
+      ? sendRepeated(`${this.url}${path}`, { ...this.#headers, ...headers })
       : this.#request('GET', path, headers as Readonly<Record<string, string>>, undefined)
   }
 
   post(path: string, body?: Body, headers: Readonly<Record<string, string>> = {}) {
     return this.#request('POST', path, headers, body)
+  }
+
+  /** A POST of `text` whose headers may give a header several values, sent as a line each. */
+  postRepeated(path: string, text: string, headers: RequestHeaders): Promise<Reply> {
+    return sendRepeated(
+      `${this.url}${path}`,
+      { ...this.#headers, ...headers },
+      {
+        method: 'POST',
+        body: text,
+      },
+    )
   }
 
   async #request(

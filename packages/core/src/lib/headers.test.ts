@@ -57,6 +57,19 @@ describe('RawHeaders', () => {
     expect(headerValue(headers, 'host')).toBe('example.com')
   })
 
+  it('takes the first Content-Type and Content-Length, as Django does (CGI variables, not joined)', () => {
+    const body = new RawHeaders([
+      'Content-Type',
+      'application/json',
+      'content-type',
+      'text/plain',
+      'Content-Length',
+      '2',
+    ])
+    expect(body.get('content-type')).toBe('application/json')
+    expect(body.get('Content-Length')).toBe('2')
+  })
+
   it('reads the names only (a value equal to a name is not a name)', () => {
     expect(new RawHeaders(['X-A', 'authorization']).get('authorization')).toBeNull()
     expect(new RawHeaders(['authorization']).get('authorization')).toBeNull()

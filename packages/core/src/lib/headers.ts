@@ -7,7 +7,8 @@ export type HeaderInput =
  * Headers read from a list of names and values in turn, as Node's `rawHeaders`. A header sent
  * more than once is joined by commas, as Django's servers (runserver, gunicorn) join it: so an
  * `Authorization` header sent twice is refused as simplejwt refuses it, where Node's `headers`
- * map keeps only the first `Authorization`.
+ * map keeps only the first `Authorization`. `Content-Type` and `Content-Length` are the first
+ * sent, as in Django's runserver (they are CGI's `CONTENT_TYPE` and `CONTENT_LENGTH`, not joined).
  */
 export class RawHeaders {
   readonly #list: readonly string[]
@@ -19,11 +20,13 @@ export class RawHeaders {
   /** The value of header `name` (any case), repeats joined by commas; null when absent. */
   get(name: string): string | null {
     const wanted = name.toLowerCase()
+    const first = wanted === 'content-type' || wanted === 'content-length'
     const list = this.#list
     let value: string | null = null
     for (let i = 0; i + 1 < list.length; i += 2) {
       const key = list[i] as string
       if (key.length !== wanted.length || key.toLowerCase() !== wanted) continue
+      if (first) return list[i + 1] as string
       value = value === null ? (list[i + 1] as string) : `${value},${list[i + 1]}`
     }
     return value
