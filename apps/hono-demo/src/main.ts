@@ -2,7 +2,7 @@
 import { getRequestListener } from '@hono/node-server'
 import type { CoreResponse } from '@simplejwt/core'
 import { type DemoUser, startDemo, statelessView, userView } from '@simplejwt/demo-support'
-import { requireAuth, type SimpleJWTVariables, tokenRoutes } from '@simplejwt/hono'
+import { protect, type SimpleJWTVariables, tokenRoutes } from '@simplejwt/hono'
 import { type Context, Hono } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -15,7 +15,7 @@ function send(c: Context, { status, headers, body }: CoreResponse): Response {
   return c.json(body as object, status as ContentfulStatusCode, headers)
 }
 
-/** What the views need: the headers, and the user and token that `requireAuth` set. */
+/** What the views need: the headers, and the user and token that `protect` set. */
 const viewRequest = (c: Context<Env>) => ({
   headers: c.req.raw.headers,
   user: c.get('user'),
@@ -26,12 +26,20 @@ const app = new Hono<Env>()
   // POST /api/token/, /api/token/refresh/, /api/token/verify/, /api/token/blacklist/,
   // /api/token/sliding/ and /api/token/sliding/refresh/.
   .route('/api', tokenRoutes(sjwt))
-  .get('/api/some-protected-view/', requireAuth(sjwt), (c) => send(c, userView(viewRequest(c))))
-  .get('/api/admin-only-view/', requireAuth(sjwt, { permission: 'staff' }), (c) =>
-    send(c, userView(viewRequest(c))),
+  // Each protected view is one handler (`protect`), which Hono runs without a promise when the
+  // token is cached or HMAC-verified; `requireAuth(sjwt)` before the view would do the same work
+  // as a middleware.
+  .get(
+    '/api/some-protected-view/',
+    protect(sjwt, (c) => send(c, userView(viewRequest(c)))),
   )
-  .get('/api/stateless-view/', requireAuth(sjwt, { stateless: true }), (c) =>
-    send(c, statelessView(viewRequest(c))),
+  .get(
+    '/api/admin-only-view/',
+    protect(sjwt, (c) => send(c, userView(viewRequest(c))), { permission: 'staff' }),
+  )
+  .get(
+    '/api/stateless-view/',
+    protect(sjwt, (c) => send(c, statelessView(viewRequest(c))), { stateless: true }),
   )
   // Sign-up, tokens issued at once: the body stream is parsed as the token routes parse it.
   .post('/api/register/', async (c) =>
