@@ -18,13 +18,7 @@ export class Client {
 
   async request(method: string, path: string, init: RequestInit = {}): Promise<Reply> {
     const response = await fetch(`${this.#base()}${path}`, { ...init, method })
-    const text = await response.text()
-    const json = /^application\/json\b/.test(response.headers.get('content-type') ?? '')
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: json ? JSON.parse(text) : text,
-    }
+    return replyOf(response.status, response.headers, await response.text())
   }
 
   get(path: string, headers: Record<string, string> = {}): Promise<Reply> {
@@ -90,18 +84,19 @@ export function sendRepeated(
         const received = new Headers()
         const raw = response.rawHeaders
         for (let i = 0; i + 1 < raw.length; i += 2) received.append(raw[i] ?? '', raw[i + 1] ?? '')
-        const json = /^application\/json\b/.test(received.get('content-type') ?? '')
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: received,
-          body: json ? JSON.parse(text) : text,
-        })
+        resolve(replyOf(response.statusCode ?? 0, received, text))
       })
       response.on('error', reject)
     })
     request.on('error', reject)
     request.end(body)
   })
+}
+
+/** A response with its body parsed when it is JSON. */
+function replyOf(status: number, headers: Headers, text: string): Reply {
+  const json = /^application\/json\b/.test(headers.get('content-type') ?? '')
+  return { status, headers, body: json ? JSON.parse(text) : text }
 }
 
 /** The claims of a compact JWT, unverified. */
