@@ -3,7 +3,7 @@ import { defineConfig } from 'tsdown'
 export default defineConfig({
   // `#hmac` stays an import, resolved per runtime by package.json `imports` (node:crypto on Node,
   // Web Crypto elsewhere), so both of its modules are entries of their own.
-  entry: ['src/index.ts', 'src/lib/hmac-node.ts', 'src/lib/hmac-web.ts'],
+  entry: ['src/index.ts', 'src/adapter.ts', 'src/lib/hmac-node.ts', 'src/lib/hmac-web.ts'],
   deps: { neverBundle: ['#hmac', /^node:/] },
   format: 'esm',
   dts: true,

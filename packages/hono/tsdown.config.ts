@@ -1,9 +1,4 @@
 import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: 'esm',
-  dts: true,
-  platform: 'neutral',
-  fixedExtension: true,
-})
+export default defineConfig(packageConfig({ platform: 'neutral' }))

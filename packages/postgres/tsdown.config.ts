@@ -1,9 +1,4 @@
 import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base'
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: 'esm',
-  dts: true,
-  platform: 'node',
-  fixedExtension: true,
-})
+export default defineConfig(packageConfig({ entry: ['src/index.ts', 'src/cli.ts'] }))

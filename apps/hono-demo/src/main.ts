@@ -1,23 +1,23 @@
 // The demo apps' HTTP contract with Hono, on Node: `pnpm --dir apps/hono-demo start`.
 import { getRequestListener } from '@hono/node-server'
-import type { CoreResponse } from '@simplejwt/core'
 import { type DemoUser, startDemo, statelessView, userView } from '@simplejwt/demo-support'
-import { protect, type SimpleJWTVariables, tokenRoutes } from '@simplejwt/hono'
+import {
+  protect,
+  requestHeaders,
+  type SimpleJWTVariables,
+  send,
+  tokenRoutes,
+} from '@simplejwt/hono'
 import { type Context, Hono } from 'hono'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
 type Env = { Variables: SimpleJWTVariables<DemoUser> }
 
 const demo = await startDemo('hono-demo')
 const { sjwt } = demo
 
-function send(c: Context, { status, headers, body }: CoreResponse): Response {
-  return c.json(body as object, status as ContentfulStatusCode, headers)
-}
-
 /** What the views need: the headers, and the user and token that `protect` set. */
 const viewRequest = (c: Context<Env>) => ({
-  headers: c.req.raw.headers,
+  headers: requestHeaders(c),
   user: c.get('user'),
   auth: c.get('auth'),
 })
@@ -43,14 +43,14 @@ const app = new Hono<Env>()
   )
   // Sign-up, tokens issued at once: the body stream is parsed as the token routes parse it.
   .post('/api/register/', async (c) =>
-    send(c, await demo.register({ headers: c.req.raw.headers, body: c.req.raw.body })),
+    send(c, await demo.register({ headers: requestHeaders(c), body: c.req.raw.body })),
   )
   // Authenticated account routes: each authenticates the request itself (401 without a token).
   .post('/api/logout-everywhere/', async (c) =>
-    send(c, await demo.logoutEverywhere({ headers: c.req.raw.headers })),
+    send(c, await demo.logoutEverywhere({ headers: requestHeaders(c) })),
   )
   .post('/api/change-password/', async (c) =>
-    send(c, await demo.changePassword({ headers: c.req.raw.headers, body: c.req.raw.body })),
+    send(c, await demo.changePassword({ headers: requestHeaders(c), body: c.req.raw.body })),
   )
 
 await demo.listen(getRequestListener(app.fetch))

@@ -1,23 +1,16 @@
 // The demo apps' HTTP contract with Koa: `pnpm --dir apps/koa-demo start`.
 import Router from '@koa/router'
-import type { CoreResponse } from '@simplejwt/core'
 import { type DemoUser, startDemo, statelessView, userView } from '@simplejwt/demo-support'
-import { requireAuth, type SimpleJWTState, tokenRoutes } from '@simplejwt/koa'
+import { requestHeaders, requireAuth, type SimpleJWTState, send, tokenRoutes } from '@simplejwt/koa'
 import Koa, { type ParameterizedContext } from 'koa'
 
 const demo = await startDemo('koa-demo')
 const { sjwt } = demo
 
-function send(ctx: ParameterizedContext, { status, headers, body }: CoreResponse): void {
-  ctx.status = status
-  ctx.set(headers)
-  ctx.body = body
-}
-
 /** What the views need: the headers, and the user and token that `requireAuth` set. */
-const viewRequest = ({ headers, state }: ParameterizedContext<SimpleJWTState<DemoUser>>) => ({
-  headers,
-  ...state,
+const viewRequest = (ctx: ParameterizedContext<SimpleJWTState<DemoUser>>) => ({
+  headers: requestHeaders(ctx),
+  ...ctx.state,
 })
 
 const router = new Router<SimpleJWTState<DemoUser>>({ prefix: '/api' })
@@ -30,16 +23,16 @@ router.get('/admin-only-view/', requireAuth(sjwt, { permission: 'staff' }), (ctx
 router.get('/stateless-view/', requireAuth(sjwt, { stateless: true }), (ctx) =>
   send(ctx, statelessView(viewRequest(ctx))),
 )
-// Sign-up, tokens issued at once: `ctx.req` is the body stream, parsed as the token routes parse it.
+// Sign-up, tokens issued at once: the body stream is parsed as the token routes parse it.
 router.post('/register/', async (ctx) => {
-  send(ctx, await demo.register({ headers: ctx.headers, body: ctx.req }))
+  send(ctx, await demo.register({ headers: requestHeaders(ctx), body: ctx.req }))
 })
 // Authenticated account routes: each authenticates the request itself (401 without a token).
 router.post('/logout-everywhere/', async (ctx) => {
-  send(ctx, await demo.logoutEverywhere({ headers: ctx.headers }))
+  send(ctx, await demo.logoutEverywhere({ headers: requestHeaders(ctx) }))
 })
 router.post('/change-password/', async (ctx) => {
-  send(ctx, await demo.changePassword({ headers: ctx.headers, body: ctx.req }))
+  send(ctx, await demo.changePassword({ headers: requestHeaders(ctx), body: ctx.req }))
 })
 
 const app = new Koa()

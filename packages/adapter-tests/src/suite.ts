@@ -1,4 +1,5 @@
-import { MAX_BODY_BYTES, type SettingsInput, type SimpleJWT } from '@simplejwt/core'
+import type { SettingsInput, SimpleJWT } from '@simplejwt/core'
+import { MAX_BODY_BYTES } from '@simplejwt/core/adapter'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Client, claims, field, type Reply } from './client'
 import { type ContractOptions, contractSimpleJWT, NOW, NOW_SECONDS } from './contract'

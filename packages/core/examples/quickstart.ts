@@ -1,14 +1,13 @@
 // The smallest complete server on the core alone (node:http, no framework): the token endpoints
 // and one protected route. Run from the repository root: `npm start`.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import {
-  type CoreRequest,
   type CoreResponse,
   createSimpleJWT,
   MemoryTokenStore,
   MemoryUserStore,
-  nodeHeaders,
 } from '@simplejwt/core'
+import { nodeHeaders, readBody } from '@simplejwt/core/adapter'
 
 const users = await MemoryUserStore.create([
   { id: 1, username: 'alice', password: 'alice-password' },
@@ -23,12 +22,8 @@ const sjwt = await createSimpleJWT({
   tokens: new MemoryTokenStore(),
 })
 
-const routes: Record<string, (request: CoreRequest) => Promise<CoreResponse>> = {
-  '/api/token/': (r) => sjwt.obtainTokenPair(r),
-  '/api/token/refresh/': (r) => sjwt.refreshToken(r),
-  '/api/token/verify/': (r) => sjwt.verifyToken(r),
-  '/api/token/blacklist/': (r) => sjwt.blacklistToken(r),
-}
+// POST /api/token/, /api/token/refresh/, /api/token/verify/, /api/token/blacklist/, ...
+const tokenRoutes = sjwt.tokenRouter({ prefix: '/api' })
 
 function send(res: ServerResponse, { status, headers, body }: CoreResponse): void {
   res
@@ -36,21 +31,14 @@ function send(res: ServerResponse, { status, headers, body }: CoreResponse): voi
     .end(JSON.stringify(body))
 }
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks)
-}
-
 const server = createServer(async (req, res) => {
   // A header sent twice is joined by a comma, as Django joins it.
   const headers = nodeHeaders(req)
-  const route = routes[req.url ?? '']
-  if (req.method === 'POST' && route !== undefined) {
-    const parsed = await sjwt.parseBody(headers, await readBody(req))
-    return send(res, parsed.ok ? await route({ headers, body: parsed.body }) : parsed.response)
-  }
-  if (req.method === 'GET' && req.url === '/api/some-protected-view/') {
+  const { pathname } = new URL(req.url ?? '/', 'http://localhost')
+  // The endpoint for POST, DRF's 405 for other methods, null for other paths (and OPTIONS).
+  const route = tokenRoutes.routeFor(req.method ?? 'GET', pathname)
+  if (route !== null) return send(res, await route({ headers, readBody: () => readBody(req) }))
+  if (req.method === 'GET' && pathname === '/api/some-protected-view/') {
     const auth = await sjwt.authorize({ headers })
     if (!auth.ok) return send(res, auth.response)
     return send(res, {

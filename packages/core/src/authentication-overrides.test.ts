@@ -77,7 +77,7 @@ describe('authenticate() with overrides', () => {
         calls.push('validatedToken')
         return super.validatedToken(raw)
       }
-      override tokenUser(token: Token, options = {}): Promise<U | TokenUser> {
+      override tokenUser(token: Token, options = {}): U | TokenUser | Promise<U | TokenUser> {
         calls.push('tokenUser')
         return super.tokenUser(token, options)
       }
@@ -99,8 +99,8 @@ describe('authenticate() with overrides', () => {
   })
 })
 
-describe('authenticateNow() and authorizeNow() with overrides', () => {
-  it('call authenticate() and authorize() when a subclass overrides them', async () => {
+describe('authenticate() and authorize() overridden', () => {
+  it('are called, and authorize() authenticates through the overridden authenticate()', async () => {
     const calls: string[] = []
     class Audited<U extends AuthUser> extends SimpleJWT<U> {
       override async authenticate(...args: Parameters<SimpleJWT<U>['authenticate']>) {
@@ -118,8 +118,8 @@ describe('authenticateNow() and authorizeNow() with overrides', () => {
       clock: () => T0,
     })
     const request = bearer(await (await sjwt.AccessToken.forUser(ALICE)).sign())
-    expect(await sjwt.authenticateNow(request)).toMatchObject({ status: 'authenticated' })
-    expect(await sjwt.authorizeNow(request)).toMatchObject({ ok: true })
+    expect(await sjwt.authenticate(request)).toMatchObject({ status: 'authenticated' })
+    expect(await sjwt.authorize(request)).toMatchObject({ ok: true })
     // authorize() authenticates through the overridden authenticate() as well.
     expect(calls).toEqual(['authenticate', 'authorize', 'authenticate'])
   })

@@ -52,6 +52,11 @@ export class TokenError extends SimpleJWTError {
   override readonly code = 'token_not_valid'
 }
 
+/** A TokenError with simplejwt's message `template`. */
+export function tokenError(template: string, ...args: string[]): TokenError {
+  return new TokenError(message(template, ...args))
+}
+
 /** The store behind the blacklist or the users could not answer; the request is refused (503). */
 export class StoreUnavailableError extends SimpleJWTError {
   override readonly code = 'store_unavailable'

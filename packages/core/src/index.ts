@@ -1,3 +1,12 @@
+export type {
+  AuthenticateOptions,
+  AuthOutcome,
+  AuthorizeOptions,
+  AuthorizeResult,
+  AuthRequest,
+  Permission,
+} from './authentication'
+export type { RevocationStatus } from './blacklist'
 export {
   AuthenticationFailed,
   type AuthenticationFailedCode,
@@ -13,14 +22,14 @@ export {
   UserExistsError,
   ValidationError,
 } from './errors'
-export { type Awaitable, andThen } from './lib/awaitable'
-export { MAX_BODY_BYTES, type ParsedBody, parseBody, readBody } from './lib/body'
+export type { Awaitable } from './lib/awaitable'
 export type { Duration } from './lib/duration'
-export { type HeaderInput, nodeHeaders, RawHeaders } from './lib/headers'
+export type { HeaderInput } from './lib/headers'
 export { negotiateLanguage } from './lib/i18n'
 export type { Algorithm, KeyInput } from './lib/keys'
 export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'
 export { constantTimeEqual, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
+export type { CoreResponse } from './responses'
 export {
   Serializer,
   type SerializerClass,
@@ -40,20 +49,7 @@ export {
   type Settings,
   type SettingsInput,
 } from './settings'
-export {
-  type AuthenticateOptions,
-  type AuthOutcome,
-  type AuthorizeOptions,
-  type AuthorizeResult,
-  type CoreRequest,
-  type CoreResponse,
-  createSimpleJWT,
-  type Endpoint,
-  type Permission,
-  SimpleJWT,
-  type SimpleJWTOptions,
-  type TokenEndpointsOptions,
-} from './simplejwt'
+export { createSimpleJWT, SimpleJWT, type SimpleJWTOptions } from './simplejwt'
 export {
   type AuthUser,
   type DatabaseUser,
@@ -77,3 +73,13 @@ export {
   type TokenUserClass,
   UntypedToken,
 } from './tokens'
+export type {
+  BodyReader,
+  CoreRequest,
+  Endpoint,
+  RouteHandler,
+  RouteRequest,
+  TokenEndpointsOptions,
+  TokenRouter,
+  TokenRouterOptions,
+} from './views'

@@ -1,10 +1,12 @@
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { issuedBeforeRevocation } from './blacklist'
 import { ConfigurationError } from './errors'
 import { MemoryTokenStore, MemoryUserStore } from './memory'
+import type { CoreResponse } from './responses'
 import type { DjangoSettings } from './settings'
-import { type CoreResponse, createSimpleJWT, type SimpleJWT } from './simplejwt'
+import { createSimpleJWT, type SimpleJWT } from './simplejwt'
 import type { TokenStore, UserStore } from './stores'
-import { issuedBeforeRevocation, SlidingToken } from './tokens'
+import { SlidingToken } from './tokens'
 
 const SECRET = 'revocation-test-secret-0123456789abcdef'
 // The last millisecond of a second: revokeUserTokens waits for the next one, 1 ms here.

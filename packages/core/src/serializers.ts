@@ -1,8 +1,8 @@
-import { AuthenticationFailed, type Message, message, ValidationError } from './errors'
+import { AuthenticationFailed, type Message, message, tokenError, ValidationError } from './errors'
 import { failClosed } from './lib/fail-closed'
 import type { SimpleJWT } from './simplejwt'
 import type { AuthUser } from './stores'
-import { type Token, type TokenClass, tokenError } from './tokens'
+import type { Token, TokenClass } from './tokens'
 
 /** The request data a serializer sees. */
 export interface SerializerContext {

@@ -1,8 +1,9 @@
-import { ConfigurationError, message, TokenError } from './errors'
+import * as blacklist from './blacklist'
+import { ConfigurationError, message, TokenError, tokenError } from './errors'
+import { type Awaitable, andThen, isThenable } from './lib/awaitable'
 import { type Payload, type TokenBackend, TokenBackendError } from './lib/backend'
-import { failClosed } from './lib/fail-closed'
 import type { ResolvedSettings } from './settings'
-import { type AuthUser, hasRevocation, type OutstandingToken, type TokenStore } from './stores'
+import type { AuthUser, TokenStore } from './stores'
 
 export type { Payload }
 
@@ -35,10 +36,6 @@ export type TokenClass<T extends Token = Token> = (new (
 
 /** The class of stateless users built from tokens (TOKEN_USER_CLASS). */
 export type TokenUserClass = new (token: Token) => AuthUser
-
-export function tokenError(template: string, ...args: string[]): TokenError {
-  return new TokenError(message(template, ...args))
-}
 
 /**
  * A JSON Web Token being built or one that was decoded and verified (simplejwt's `Token`).
@@ -93,14 +90,19 @@ export class Token {
 
   /**
    * Decodes a compact token and, unless `verify` is false, checks its signature, claims, type and
-   * blacklist entry (simplejwt's `Token(token)`). Throws a {@link TokenError} with a message for
-   * the client.
+   * blacklist entry (simplejwt's `Token(token)`), failing with a {@link TokenError} with a message
+   * for the client.
+   *
+   * Answers with the token itself when nothing had to be waited for (the signature checked on the
+   * calling thread or found in the verified-token cache, no store to ask) and with a promise
+   * otherwise; a failure found at once is thrown, one found later rejects. `await` it (in an
+   * `async` function, or a `try` block) and both are the same.
    */
-  static async decode<T extends Token>(
+  static decode<T extends Token>(
     this: TokenClass<T>,
     token: unknown,
     options: { verify?: boolean } = {},
-  ): Promise<T> {
+  ): T | Promise<T> {
     return Token.#decode(this, token, options.verify ?? true)
   }
 
@@ -156,17 +158,15 @@ export class Token {
   }
 
   /**
-   * The checks made after decoding: the blacklist (for blacklistable classes), `exp` present and
-   * not passed, the id claim present, the type claim right. Override to add checks.
+   * The checks made after decoding: the blacklist (for blacklistable classes, when a TokenStore
+   * is configured), `exp` present and not passed, the id claim present, the type claim right.
+   * Answers at once (throwing on failure) unless it asks the store; an override may be `async`.
    */
-  async verify(): Promise<void> {
-    if (this.asksStore()) await this.checkBlacklist()
-    this.verifyPayload()
-  }
-
-  /** Whether `verify()` asks the TokenStore (blacklistable classes, when one is configured). */
-  protected asksStore(): boolean {
-    return (this.constructor as TokenClass).blacklistable && this.context.tokens !== undefined
+  verify(): Awaitable<void> {
+    const asksStore =
+      (this.constructor as TokenClass).blacklistable && this.context.tokens !== undefined
+    if (!asksStore) return this.verifyPayload()
+    return this.checkBlacklist().then(() => this.verifyPayload())
   }
 
   /** The checks of `verify()` after the blacklist: `exp`, the id claim, the type claim. */
@@ -176,16 +176,6 @@ export class Token {
     this.checkExp()
     if (jtiClaim !== null && !this.has(jtiClaim)) throw tokenError('Token has no id')
     if (tokenTypeClaim !== null) this.verifyTokenType()
-  }
-
-  /**
-   * `decode(token)`, verified, as its value when nothing has to be waited for (the signature
-   * checked on the calling thread, no store to ask, `verify` not overridden) and as a promise
-   * otherwise: each promise awaited costs authentication a turn of the event loop. Failures are
-   * thrown on the first path and rejected on the second.
-   */
-  static decodeNow<T extends Token>(this: TokenClass<T>, token: unknown): T | Promise<T> {
-    return Token.#decode(this, token, true)
   }
 
   static #decode<T extends Token>(
@@ -222,17 +212,9 @@ export class Token {
   ): T | Promise<T> {
     const result = new cls({ token, payload, currentTime })
     if (!verify) return result
-    // An overridden verify() is awaited as it is; the base one runs at once when it asks no store.
-    if (result.verify !== Token.prototype.verify || result.asksStore()) {
-      return Token.#verifiedLater(result)
-    }
-    result.verifyPayload()
-    return result
-  }
-
-  static async #verifiedLater<T extends Token>(result: T): Promise<T> {
-    await result.verify()
-    return result
+    const verified = result.verify()
+    // An override may answer with a value though it is not a promise: only a thenable is waited for.
+    return isThenable(verified) ? andThen(verified, () => result) : result
   }
 
   /** The type claim is present and names this class's type. */
@@ -271,63 +253,52 @@ export class Token {
     }
   }
 
+  // The blacklist (simplejwt's BlacklistMixin): see ./blacklist.
+
   /**
    * Throws "Token is blacklisted" when this token's `jti` is on the blacklist, when its family was
    * revoked (REFRESH_TOKEN_REUSE_DETECTION), or when its user's tokens were revoked after it was
    * issued (`revokeUserTokens`). A blacklisted token presented again revokes its family.
    */
-  async checkBlacklist(): Promise<void> {
-    const jti = this.jti
-    if (jti === undefined) return
-    const { blacklisted, revoked } = await this.revocationStatus(jti)
-    if (blacklisted) await this.revokeFamily()
-    if (blacklisted || revoked) throw tokenError('Token is blacklisted')
+  checkBlacklist(): Promise<void> {
+    return blacklist.checkBlacklist(this, this.context)
   }
 
   /**
    * What the TokenStore holds against this token, asked at once: its own blacklist entry
    * (`blacklisted`), and its family's or its user's revocation (`revoked`).
    */
-  async revocationStatus(
-    jti: string,
-  ): Promise<{ readonly blacklisted: boolean; readonly revoked: boolean }> {
-    const store = this.store()
-    const family = this.family
-    const userId = this.userId
-    const revocable = hasRevocation(store)
-    const [blacklisted, familyRevoked, revokedAt] = await failClosed(() =>
-      Promise.all([
-        store.isBlacklisted(jti),
-        revocable && family !== undefined ? store.isFamilyRevoked(family) : false,
-        revocable && userId !== null ? store.userRevokedAt(userId) : null,
-      ]),
-    )
-    const revoked = familyRevoked || issuedBeforeRevocation(this.payload['iat'], revokedAt)
-    return { blacklisted, revoked }
+  revocationStatus(jti: string): Promise<blacklist.RevocationStatus> {
+    return blacklist.revocationStatus(this, this.context, jti)
   }
 
   /**
-   * Revokes this refresh token's family, when REFRESH_TOKEN_REUSE_DETECTION is on and the token
-   * has one: called when a token already rotated or blacklisted is presented again, since
-   * either its legitimate holder or a thief has the family's newest token (RFC 9700, 4.14.2).
-   * Resolves true when this call revoked it.
+   * Revokes this refresh token's family (REFRESH_TOKEN_REUSE_DETECTION); called when a token
+   * already rotated or blacklisted is presented again. Resolves true when this call revoked it.
    */
-  async revokeFamily(): Promise<boolean> {
-    const family = this.family
-    const store = this.context.tokens
-    if (family === undefined || !hasRevocation(store)) return false
-    const { leeway } = this.context.settings
-    const at = this.context.now()
-    // No token of the family issued before now outlives this.
-    const expiresAt = at + (this.lifetime + leeway) * 1000
-    return failClosed(() => store.revokeFamily(family, new Date(at), new Date(expiresAt)))
+  revokeFamily(): Promise<boolean> {
+    return blacklist.revokeFamily(this, this.context)
   }
 
   /** The family id (TOKEN_FAMILY_CLAIM) with REFRESH_TOKEN_REUSE_DETECTION, else undefined. */
   get family(): string | undefined {
-    const { refreshTokenReuseDetection, tokenFamilyClaim } = this.context.settings
-    const family = refreshTokenReuseDetection ? this.payload[tokenFamilyClaim] : undefined
-    return typeof family === 'string' && family !== '' ? family : undefined
+    return blacklist.familyOf(this, this.context)
+  }
+
+  /**
+   * Puts this token on the blacklist (recording it as outstanding if needed). Resolves true when
+   * this call blacklisted it, false when it already was: of concurrent calls, exactly one wins.
+   */
+  blacklist(): Promise<boolean> {
+    return blacklist.blacklist(this, this.context)
+  }
+
+  /**
+   * Records this token in the outstanding-token list, when a TokenStore is configured. `signed`
+   * is its compact form when the caller already has it.
+   */
+  recordOutstanding(signed?: string): Promise<void> {
+    return blacklist.recordOutstanding(this, this.context, signed)
   }
 
   /** The user id (USER_ID_CLAIM) when it is a string or a number, else null. */
@@ -336,56 +307,11 @@ export class Token {
     return typeof userId === 'string' || typeof userId === 'number' ? userId : null
   }
 
-  /**
-   * Puts this token on the blacklist (recording it as outstanding if needed). Resolves true when
-   * this call blacklisted it, false when it already was: of concurrent calls, exactly one wins.
-   */
-  async blacklist(): Promise<boolean> {
-    const store = this.store()
-    const record = await this.outstandingRecord(null)
-    return failClosed(() => store.blacklist(record, new Date(this.context.now())))
-  }
-
-  /**
-   * Records this token in the outstanding-token list, when a TokenStore is configured. `signed`
-   * is its compact form when the caller already has it.
-   */
-  async recordOutstanding(signed?: string): Promise<void> {
-    const store = this.context.tokens
-    if (store === undefined) return
-    const record = await this.outstandingRecord(new Date(this.currentTime), signed)
-    await failClosed(() => store.addOutstanding(record))
-  }
-
   /** The token's id (JTI_CLAIM) as the blacklist keys it: non-string ids as their JSON text. */
   get jti(): string | undefined {
     const { jtiClaim } = this.context.settings
     const jti = jtiClaim === null ? undefined : this.payload[jtiClaim]
     return typeof jti === 'string' ? jti : jti === undefined ? undefined : JSON.stringify(jti)
-  }
-
-  private store(): TokenStore {
-    const store = this.context.tokens
-    if (store === undefined)
-      throw new ConfigurationError('The blacklist needs a TokenStore (option `tokens`)')
-    return store
-  }
-
-  private async outstandingRecord(
-    createdAt: Date | null,
-    signed?: string,
-  ): Promise<OutstandingToken> {
-    const jti = this.jti
-    const exp = this.payload['exp']
-    if (jti === undefined) throw tokenError('Token has no id')
-    if (typeof exp !== 'number') throw tokenError("Token has no '{}' claim", 'exp')
-    return {
-      jti,
-      userId: this.userId,
-      tokenDigest: await sha256Hex(signed ?? this.token ?? (await this.sign())),
-      createdAt,
-      expiresAt: new Date(exp * 1000),
-    }
   }
 }
 
@@ -539,27 +465,7 @@ function userIdValue(user: AuthUser, field: string): string | number {
   return String(id)
 }
 
-/**
- * Whether a user revocation at `revokedAt` covers a token whose `iat` is given. `iat` holds whole
- * seconds, so a token of the second of the revocation may be from before or after it: it is
- * refused (`revokeUserTokens` resolves only once that second is over). A token without a numeric
- * `iat` is refused once its user was revoked. Access tokens made by refreshing carry the `iat` of
- * their refresh token, as in simplejwt.
- */
-export function issuedBeforeRevocation(iat: unknown, revokedAt: Date | null): boolean {
-  if (revokedAt === null) return false
-  if (typeof iat !== 'number' || !Number.isFinite(iat)) return true
-  return iat <= Math.floor(revokedAt.getTime() / 1000)
-}
-
 /** A random id: 32 hex digits, as Python's `uuid4().hex`. */
 function newId(): string {
   return crypto.randomUUID().replaceAll('-', '')
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
-  )
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('')
 }

@@ -160,7 +160,7 @@ describe('VERIFIED_TOKEN_CACHE', () => {
     await sjwt.RefreshToken.decode(token)
     expect([store.lookups, macs.count]).toEqual([2, 1])
     await (await sjwt.RefreshToken.decode(token)).blacklist()
-    await expect(sjwt.RefreshToken.decode(token)).rejects.toThrow(
+    await expect(async () => sjwt.RefreshToken.decode(token)).rejects.toThrow(
       new TokenError({ template: 'Token is blacklisted', args: [] }),
     )
     expect(macs.count).toBe(1)
@@ -186,7 +186,9 @@ describe('VERIFIED_TOKEN_CACHE', () => {
     const sjwt = await setup()
     const token = await (await sjwt.AccessToken.forUser(ALICE)).sign()
     await sjwt.AccessToken.decode(token)
-    await expect(sjwt.RefreshToken.decode(token)).rejects.toThrow('Token has wrong type')
+    await expect(async () => sjwt.RefreshToken.decode(token)).rejects.toThrow(
+      'Token has wrong type',
+    )
     expect(macs.count).toBe(1)
   })
 

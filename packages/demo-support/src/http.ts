@@ -1,9 +1,5 @@
-import {
-  type CoreResponse,
-  type HeaderInput,
-  negotiateLanguage,
-  readBody as readStream,
-} from '@simplejwt/core'
+import { type CoreResponse, type HeaderInput, negotiateLanguage } from '@simplejwt/core'
+import { readBody as readStream } from '@simplejwt/core/adapter'
 
 /** A request body as the frameworks hand it over: bytes, a Node or a web stream, or none. */
 export type RawBody = Uint8Array | AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | null

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { sendRepeated } from '@simplejwt/adapter-tests'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { WRONG_OLD_PASSWORD } from './account'
 
@@ -227,6 +228,43 @@ export function describeDemoApp(name: string, appDir: string): void {
       expect((await login('erin-password')).status).toBe(401)
       const fresh = await login('erin-new-password')
       expect((await view(String(fresh.body['access']))).status).toBe(200)
+    })
+
+    it('refuses an Authorization header sent twice on every authenticated route, as Django does', async () => {
+      // Django joins the two lines with a comma, which leaves three words: simplejwt's 401. Node's
+      // `req.headers` would keep the first line only and let the request through.
+      const login = await post('/api/token/', { username: 'admin', password: 'admin-password' })
+      const header = `Bearer ${String(login.body['access'])}`
+      const routes = [
+        ['GET', '/api/some-protected-view/'],
+        ['GET', '/api/admin-only-view/'],
+        ['GET', '/api/stateless-view/'],
+        ['POST', '/api/change-password/'],
+        // Last: accepted once, it logs the user out everywhere.
+        ['POST', '/api/logout-everywhere/'],
+      ] as const
+      for (const [method, path] of routes) {
+        // The same header once is accepted (change-password's 400 is about its missing fields).
+        const once = await sendRepeated(
+          `${started().url}${path}`,
+          { authorization: header, 'content-type': 'application/json' },
+          { method, body: '{}' },
+        )
+        expect([200, 400], `${method} ${path}`).toContain(once.status)
+        const twice = await sendRepeated(
+          `${started().url}${path}`,
+          { authorization: [header, header], 'content-type': 'application/json' },
+          { method, body: '{}' },
+        )
+        expect({ route: `${method} ${path}`, status: twice.status, body: twice.body }).toEqual({
+          route: `${method} ${path}`,
+          status: 401,
+          body: {
+            detail: 'Authorization header must contain two space-delimited values',
+            code: 'bad_authorization_header',
+          },
+        })
+      }
     })
 
     it('stops on SIGTERM with status 0, having closed the server and the database', async () => {

@@ -1,15 +1,14 @@
-import {
-  type AuthenticateOptions,
-  type AuthorizeOptions,
-  type AuthUser,
-  andThen,
-  type CoreResponse,
-  nodeHeaders,
-  readBody,
-  type SimpleJWT,
-  type Token,
-  type TokenEndpointsOptions,
+import type {
+  AuthenticateOptions,
+  AuthorizeOptions,
+  AuthUser,
+  CoreResponse,
+  HeaderInput,
+  SimpleJWT,
+  Token,
+  TokenEndpointsOptions,
 } from '@simplejwt/core'
+import { andThen, nodeHeaders, readBody } from '@simplejwt/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
 export {
@@ -54,7 +53,7 @@ export function authenticate<U extends AuthUser>(
 ): RequestHandler {
   // Answered at once when nothing had to be waited for: the route goes on in the same turn.
   return handler((req, res, next) =>
-    andThen(sjwt.authenticateNow({ headers: nodeHeaders(req) }, options), (outcome) => {
+    andThen(sjwt.authenticate({ headers: nodeHeaders(req) }, options), (outcome) => {
       if (outcome.status === 'failed') return send(res, outcome.response)
       if (outcome.status === 'authenticated') {
         req.user = outcome.user as Express.User
@@ -71,7 +70,7 @@ export function requireAuth<U extends AuthUser>(
   options: RequireAuthOptions<U> = {},
 ): RequestHandler {
   return handler((req, res, next) =>
-    andThen(sjwt.authorizeNow({ headers: nodeHeaders(req) }, options), (result) => {
+    andThen(sjwt.authorize({ headers: nodeHeaders(req) }, options), (result) => {
       if (!result.ok) return send(res, result.response)
       req.user = result.user as Express.User
       req.auth = result.token
@@ -85,24 +84,30 @@ export function tokenRoutes<U extends AuthUser>(
   sjwt: SimpleJWT<U>,
   options: TokenRoutesOptions = {},
 ): RequestHandler {
-  const routes = sjwt.tokenEndpoints(options)
+  const router = sjwt.tokenRouter(options)
   return handler(async (req, res, next) => {
-    const endpoint = routes.get(req.path)
-    // OPTIONS is left to the app (CORS); other methods get DRF's 405.
-    if (endpoint === undefined || req.method === 'OPTIONS') return next()
-    const headers = nodeHeaders(req)
-    if (req.method !== 'POST') return send(res, sjwt.methodNotAllowed({ headers }, req.method))
-    // A body parser that ran before has consumed the stream and left its result in req.body.
-    const parsed = req.readableEnded
-      ? { ok: true as const, body: req.body as unknown }
-      : await sjwt.parseBody(headers, await readBody(req))
-    if (!parsed.ok) return send(res, parsed.response)
-    const request = { headers, body: parsed.body, context: { request: req } }
-    send(res, await endpoint(request))
+    const route = router.routeFor(req.method, req.path)
+    if (route === null) return next()
+    const response = await route({
+      headers: nodeHeaders(req),
+      // A body parser that ran before has consumed the stream and left its result in req.body.
+      readBody: () => (req.readableEnded ? { parsed: req.body as unknown } : readBody(req)),
+      context: { request: req },
+    })
+    send(res, response)
   })
 }
 
-function send(res: Response, { status, headers, body }: CoreResponse): void {
+/**
+ * The request's headers for the core, read from Node's raw list: a header sent twice is joined by
+ * a comma, as Django joins it. Hand these, not `req.headers`, to any core call of your own routes.
+ */
+export function requestHeaders(req: Request): HeaderInput {
+  return nodeHeaders(req)
+}
+
+/** Writes a response of the core (`sjwt.authorize(...).response`, say) as JSON. */
+export function send(res: Response, { status, headers, body }: CoreResponse): void {
   res.status(status).set(headers).json(body)
 }
 

@@ -1,17 +1,14 @@
-import {
-  type AuthenticateOptions,
-  type AuthorizeOptions,
-  type AuthUser,
-  andThen,
-  type CoreResponse,
-  MAX_BODY_BYTES,
-  RawHeaders,
-  readBody,
-  type SimpleJWT,
-  type Token,
-  type TokenEndpointsOptions,
-  type TokenUser,
+import type {
+  AuthenticateOptions,
+  AuthorizeOptions,
+  AuthUser,
+  CoreResponse,
+  SimpleJWT,
+  Token,
+  TokenEndpointsOptions,
+  TokenUser,
 } from '@simplejwt/core'
+import { andThen, MAX_BODY_BYTES, RawHeaders, readBody } from '@simplejwt/core/adapter'
 import { type Context, type Handler, Hono, type MiddlewareHandler } from 'hono'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 
@@ -53,7 +50,7 @@ export function authenticate<U extends AuthUser>(
   // Answered at once when nothing had to be waited for: no promise to wait for.
   return (c, next) =>
     andThen(
-      sjwt.authenticateNow({ headers: headersOf(c) }, options),
+      sjwt.authenticate({ headers: requestHeaders(c) }, options),
       (outcome): ReturnType<MiddlewareHandler> => {
         if (outcome.status === 'failed') return Promise.resolve(send(c, outcome.response))
         if (outcome.status === 'authenticated') {
@@ -72,7 +69,7 @@ export function requireAuth<U extends AuthUser>(
 ): MiddlewareHandler<{ Variables: SimpleJWTVariables<U> }> {
   return (c, next) =>
     andThen(
-      sjwt.authorizeNow({ headers: headersOf(c) }, options),
+      sjwt.authorize({ headers: requestHeaders(c) }, options),
       (result): ReturnType<MiddlewareHandler> => {
         if (!result.ok) return Promise.resolve(send(c, result.response))
         c.set('user', result.user)
@@ -93,7 +90,7 @@ export function protect<U extends AuthUser>(
   options: RequireAuthOptions<U> = {},
 ): Handler<{ Variables: SimpleJWTVariables<U> }> {
   return (c) =>
-    andThen(sjwt.authorizeNow({ headers: headersOf(c) }, options), (result) => {
+    andThen(sjwt.authorize({ headers: requestHeaders(c) }, options), (result) => {
       if (!result.ok) return send(c, result.response)
       c.set('user', result.user)
       c.set('auth', result.token)
@@ -107,44 +104,50 @@ export function tokenRoutes<U extends AuthUser>(
   options: TokenRoutesOptions = {},
 ): Hono {
   const app = new Hono()
-  for (const [path, endpoint] of sjwt.tokenEndpoints(options)) {
-    app.post(path, async (c) => {
-      const { raw } = c.req
-      const headers = headersOf(c)
-      // A body of a stated length within the limit (the usual), or read before (by a validator,
-      // say, and cached by Hono), is read whole; any other is read keeping only what
-      // `parseBody` needs to answer 413.
-      const length = Number(headers.get('content-length') ?? Number.NaN)
-      const bytes =
-        raw.bodyUsed || (length >= 0 && length <= MAX_BODY_BYTES)
-          ? new Uint8Array(await c.req.arrayBuffer())
-          : raw.body === null
-            ? new Uint8Array()
-            : await readBody(raw.body as unknown as AsyncIterable<Uint8Array>)
-      const parsed = await sjwt.parseBody(headers, bytes)
-      if (!parsed.ok) return send(c, parsed.response)
-      const request = { headers, body: parsed.body, context: { request: raw } }
-      return send(c, await endpoint(request))
+  const router = sjwt.tokenRouter(options)
+  for (const path of router.paths) {
+    app.all(path, async (c, next) => {
+      const route = router.routeFor(c.req.method, path)
+      if (route === null) return next()
+      const headers = requestHeaders(c)
+      const response = await route({
+        headers,
+        readBody: () => bodyOf(c, headers),
+        context: { request: c.req.raw },
+      })
+      return send(c, response)
     })
-    // OPTIONS is left to the app (CORS); other methods get DRF's 405.
-    app.on(['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'], path, (c) =>
-      send(c, sjwt.methodNotAllowed({ headers: headersOf(c) }, c.req.method)),
-    )
   }
   return app
 }
 
 /**
- * The request's headers: on Node (@hono/node-server), read from Node's raw list, so a repeated
- * header is joined as Django joins it (and no Fetch `Headers` is built); elsewhere the Fetch
- * `Headers`, which join it with ", ".
+ * A body of a stated length within the limit (the usual), or read before (by a validator, say,
+ * and cached by Hono), read whole; any other read keeping only what the core needs to answer 413.
  */
-function headersOf(c: Context): RawHeaders | Headers {
+async function bodyOf(c: Context, headers: RawHeaders | Headers): Promise<Uint8Array> {
+  const { raw } = c.req
+  const length = Number(headers.get('content-length') ?? Number.NaN)
+  if (raw.bodyUsed || (length >= 0 && length <= MAX_BODY_BYTES)) {
+    return new Uint8Array(await c.req.arrayBuffer())
+  }
+  return raw.body === null
+    ? new Uint8Array()
+    : readBody(raw.body as unknown as AsyncIterable<Uint8Array>)
+}
+
+/**
+ * The request's headers for the core: on Node (@hono/node-server), read from Node's raw list, so a
+ * repeated header is joined as Django joins it (and no Fetch `Headers` is built); elsewhere the
+ * Fetch `Headers`, which join it with ", ". Hand these to any core call of your own routes.
+ */
+export function requestHeaders(c: Context): RawHeaders | Headers {
   const incoming = (c.env as { incoming?: { rawHeaders?: unknown } } | undefined)?.incoming
   const list = incoming?.rawHeaders
   return Array.isArray(list) ? new RawHeaders(list) : c.req.raw.headers
 }
 
-function send(c: Context, { status, headers, body }: CoreResponse): Response {
+/** A response of the core (`sjwt.authorize(...).response`, say) as Hono's JSON response. */
+export function send(c: Context, { status, headers, body }: CoreResponse): Response {
   return c.json(body as object, status as ContentfulStatusCode, headers)
 }

@@ -1,16 +1,15 @@
-import {
-  type AuthenticateOptions,
-  type AuthorizeOptions,
-  type AuthUser,
-  andThen,
-  type CoreResponse,
-  nodeHeaders,
-  readBody,
-  type SimpleJWT,
-  type Token,
-  type TokenEndpointsOptions,
-  type TokenUser,
+import type {
+  AuthenticateOptions,
+  AuthorizeOptions,
+  AuthUser,
+  CoreResponse,
+  HeaderInput,
+  SimpleJWT,
+  Token,
+  TokenRouterOptions,
+  TokenUser,
 } from '@simplejwt/core'
+import { andThen, nodeHeaders, readBody } from '@simplejwt/core/adapter'
 import type { Middleware, ParameterizedContext } from 'koa'
 
 export {
@@ -40,11 +39,11 @@ export type SimpleJWTState<U extends AuthUser = AuthUser> = {
 /** `permission`: `'authenticated'` (the default), `'staff'`, or a predicate of the user and the token. */
 export type RequireAuthOptions<U extends AuthUser = AuthUser> = AuthorizeOptions<U>
 
-/** Which token routes to serve (blacklist, sliding; see the core's `tokenEndpoints`), and where. */
-export interface TokenRoutesOptions extends TokenEndpointsOptions {
-  /** The path the routes are served under, e.g. `'/api'` for `POST /api/token/`. Default `''`. */
-  readonly prefix?: string
-}
+/**
+ * Which token routes to serve (blacklist, sliding; see the core's `tokenEndpoints`), and where:
+ * `prefix`, e.g. `'/api'` for `POST /api/token/`.
+ */
+export type TokenRoutesOptions = TokenRouterOptions
 
 /** Sets `ctx.state.user` and `ctx.state.auth` when the request carries a valid token; lets anonymous requests through. */
 export function authenticate<U extends AuthUser>(
@@ -53,7 +52,7 @@ export function authenticate<U extends AuthUser>(
 ): Middleware<Partial<SimpleJWTState<U>>> {
   // Answered at once when nothing had to be waited for: no promise to wait for.
   return (ctx, next) =>
-    andThen(sjwt.authenticateNow({ headers: nodeHeaders(ctx.req) }, options), (outcome) => {
+    andThen(sjwt.authenticate({ headers: nodeHeaders(ctx.req) }, options), (outcome) => {
       if (outcome.status === 'failed') return send(ctx, outcome.response)
       if (outcome.status === 'authenticated') {
         ctx.state.user = outcome.user
@@ -69,7 +68,7 @@ export function requireAuth<U extends AuthUser>(
   options: RequireAuthOptions<U> = {},
 ): Middleware<SimpleJWTState<U>> {
   return (ctx, next) =>
-    andThen(sjwt.authorizeNow({ headers: nodeHeaders(ctx.req) }, options), (result) => {
+    andThen(sjwt.authorize({ headers: nodeHeaders(ctx.req) }, options), (result) => {
       if (!result.ok) return send(ctx, result.response)
       ctx.state.user = result.user
       ctx.state.auth = result.token
@@ -80,28 +79,35 @@ export function requireAuth<U extends AuthUser>(
 /** The token endpoints, for `app.use(tokenRoutes(sjwt, { prefix: '/api' }))`: `POST /api/token/`, ... */
 export function tokenRoutes<U extends AuthUser>(
   sjwt: SimpleJWT<U>,
-  { prefix = '', ...options }: TokenRoutesOptions = {},
+  options: TokenRoutesOptions = {},
 ): Middleware {
-  const routes = new Map(
-    [...sjwt.tokenEndpoints(options)].map(([path, endpoint]) => [prefix + path, endpoint]),
-  )
+  const router = sjwt.tokenRouter(options)
   return async (ctx, next) => {
-    const endpoint = routes.get(ctx.path)
-    // OPTIONS is left to the app (CORS); other methods get DRF's 405.
-    if (endpoint === undefined || ctx.method === 'OPTIONS') return next()
-    const headers = nodeHeaders(ctx.req)
-    if (ctx.method !== 'POST') return send(ctx, sjwt.methodNotAllowed({ headers }, ctx.method))
-    // A body parser that ran before has consumed the stream and left its result in ctx.request.body.
-    const parsed = ctx.req.readableEnded
-      ? { ok: true as const, body: (ctx.request as { body?: unknown }).body }
-      : await sjwt.parseBody(headers, await readBody(ctx.req))
-    if (!parsed.ok) return send(ctx, parsed.response)
-    const request = { headers, body: parsed.body, context: { request: ctx } }
-    send(ctx, await endpoint(request))
+    const route = router.routeFor(ctx.method, ctx.path)
+    if (route === null) return next()
+    const response = await route({
+      headers: nodeHeaders(ctx.req),
+      // A body parser that ran before has consumed the stream and left its result in ctx.request.body.
+      readBody: () =>
+        ctx.req.readableEnded
+          ? { parsed: (ctx.request as { body?: unknown }).body }
+          : readBody(ctx.req),
+      context: { request: ctx },
+    })
+    send(ctx, response)
   }
 }
 
-function send(ctx: ParameterizedContext, { status, headers, body }: CoreResponse): void {
+/**
+ * The request's headers for the core, read from Node's raw list: a header sent twice is joined by
+ * a comma, as Django joins it. Hand these, not `ctx.headers`, to any core call of your own routes.
+ */
+export function requestHeaders(ctx: ParameterizedContext): HeaderInput {
+  return nodeHeaders(ctx.req)
+}
+
+/** Writes a response of the core (`sjwt.authorize(...).response`, say) as JSON. */
+export function send(ctx: ParameterizedContext, { status, headers, body }: CoreResponse): void {
   ctx.status = status
   ctx.set(headers)
   ctx.body = body

@@ -347,7 +347,7 @@ describe('with createSimpleJWT', () => {
       tokens,
     })
     const access = await (await sjwt.AccessToken.forUser(alice)).sign()
-    const result = sjwt.authorizeNow({ headers: { authorization: `Bearer ${access}` } })
+    const result = sjwt.authorize({ headers: { authorization: `Bearer ${access}` } })
     expect(result).not.toBeInstanceOf(Promise)
     expect(result).toMatchObject({ ok: true, user: alice })
     close()

@@ -60,8 +60,10 @@ describe('JWK_URL', () => {
       },
     })
     const token = await new other.AccessToken().sign()
-    await expect(other.AccessToken.decode(token)).rejects.toThrow(TokenError)
-    await expect(other.AccessToken.decode(token)).rejects.toThrow('Token is invalid or expired')
+    await expect(async () => other.AccessToken.decode(token)).rejects.toThrow(TokenError)
+    await expect(async () => other.AccessToken.decode(token)).rejects.toThrow(
+      'Token is invalid or expired',
+    )
   })
 
   it('refuses tokens when the set cannot be fetched in time', async () => {
@@ -69,7 +71,9 @@ describe('JWK_URL', () => {
       settings: { ALGORITHM: 'RS256', SIGNING_KEY: privateJwk, JWK_URL: `${url}/slow` },
     })
     const token = await new sjwt.AccessToken().sign()
-    await expect(sjwt.AccessToken.decode(token)).rejects.toThrow('Token is invalid or expired')
+    await expect(async () => sjwt.AccessToken.decode(token)).rejects.toThrow(
+      'Token is invalid or expired',
+    )
   }, 15_000)
 
   it('is ignored for HMAC algorithms, as in simplejwt', async () => {
@@ -79,7 +83,7 @@ describe('JWK_URL', () => {
     })
     const before = requests
     const token = await new sjwt.AccessToken().sign()
-    await expect(sjwt.AccessToken.decode(token)).resolves.toBeDefined()
+    await expect(Promise.resolve(sjwt.AccessToken.decode(token))).resolves.toBeDefined()
     expect(requests).toBe(before)
   })
 })

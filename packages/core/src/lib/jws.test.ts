@@ -290,6 +290,8 @@ describe('the token backend', () => {
     const sjwt = await createSimpleJWT({ settings: settings(signOnly) })
     const token = await sjwt.backend.encode({ exp: 2_000_000_000 })
     expect(token).toBe(sign(HEADER, b64url('{"exp":2000000000}')))
-    await expect(sjwt.backend.decode(token)).rejects.toThrow('Token is invalid or expired')
+    await expect(async () => sjwt.backend.decode(token)).rejects.toThrow(
+      'Token is invalid or expired',
+    )
   })
 })
