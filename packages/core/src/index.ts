@@ -19,6 +19,7 @@ export {
   StoreUnavailableError,
   type TokenClassMessage,
   TokenError,
+  tokenError,
   UserExistsError,
   ValidationError,
 } from './errors'
