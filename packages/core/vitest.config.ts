@@ -8,7 +8,10 @@ export default defineConfig({
   ...(webCrypto
     ? {
         resolve: {
-          alias: { '#hmac': fileURLToPath(new URL('./src/lib/hmac-web.ts', import.meta.url)) },
+          alias: {
+            '#hmac': fileURLToPath(new URL('./src/lib/hmac-web.ts', import.meta.url)),
+            '#kdf': fileURLToPath(new URL('./src/lib/kdf-web.ts', import.meta.url)),
+          },
         },
       }
     : {}),

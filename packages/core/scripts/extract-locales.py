@@ -55,6 +55,10 @@ DRF_MSGIDS = [
     # CharField's validators: DRF's own, and Django's (found in Django's catalogue).
     "Surrogate characters are not allowed: U+{code_point:X}.",
     "Null characters are not allowed.",
+    # CharField(max_length), for a password beyond the hashing bound.
+    "Ensure this field has no more than {max_length} characters.",
+    # Throttled; its second sentence is formatted before ngettext, so it is never translated.
+    "Request was throttled.",
 ]
 
 # Same app order and i18n settings as the reference server; the order decides precedence.

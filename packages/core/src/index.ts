@@ -29,7 +29,14 @@ export type { HeaderInput } from './lib/headers'
 export { negotiateLanguage } from './lib/i18n'
 export type { Algorithm, KeyInput } from './lib/keys'
 export { MemoryTokenStore, MemoryUserStore, type NewUser } from './memory'
-export { constantTimeEqual, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
+export {
+  constantTimeEqual,
+  DUMMY_PASSWORD_HASH,
+  HASHING_LIMITS,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  verifyPassword,
+} from './passwords'
 export type { CoreResponse } from './responses'
 export {
   Serializer,
@@ -61,6 +68,23 @@ export {
   type TokenStore,
   type UserStore,
 } from './stores'
+export {
+  clientIdent,
+  createThrottle,
+  type LoginAttempt,
+  type LoginThrottle,
+  MemoryThrottleStore,
+  parseRate,
+  type Rate,
+  THROTTLE_SCOPES,
+  type ThrottleDecision,
+  Throttled,
+  type ThrottleHit,
+  type ThrottleRates,
+  type ThrottleScope,
+  type ThrottleStore,
+  throttleWait,
+} from './throttling'
 export {
   AccessToken,
   type DecodedToken,

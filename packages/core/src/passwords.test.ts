@@ -1,5 +1,20 @@
+import { pbkdf2Sync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { constantTimeEqual, DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './passwords'
+import { ValidationError } from './errors'
+import * as nodeKdf from './lib/kdf-node'
+import * as webKdf from './lib/kdf-web'
+import {
+  constantTimeEqual,
+  DUMMY_PASSWORD_HASH,
+  HASHING_LIMITS,
+  hashingLimits,
+  hashPassword,
+  type KdfRuntime,
+  MAX_PASSWORD_LENGTH,
+  passwordHasher,
+  verifyPassword,
+} from './passwords'
+import { Throttled } from './throttling'
 
 // Made once with Django 3.2's make_password (/usr/bin/python3 -c "import django; from django.conf
 // import settings; settings.configure(); from django.contrib.auth.hashers import make_password;
@@ -129,5 +144,168 @@ describe('constantTimeEqual', () => {
     expect(constantTimeEqual(bytes(0), bytes())).toBe(false)
     // A prefix repeated is not the same bytes.
     expect(constantTimeEqual(bytes(1, 1), bytes(1))).toBe(false)
+  })
+})
+
+describe('the two #kdf runtimes', () => {
+  const runtimes = { 'node:crypto': nodeKdf, 'JavaScript and Web Crypto': webKdf } as const
+
+  it('is node:crypto on Node, and the JavaScript one with SIMPLEJWT_CRYPTO=web', async () => {
+    const resolved = await import('#kdf')
+    // vitest.config.ts's switch to the modules other runtimes get.
+    const web = [process.env['SIMPLEJWT_CRYPTO'], process.env['SIMPLEJWT_HMAC']].includes('web')
+    const expected = web ? webKdf : nodeKdf
+    expect(resolved.scryptKey).toBe(expected.scryptKey)
+    expect(HASHING_LIMITS).toEqual(hashingLimits(expected.parallelism))
+  })
+
+  it('sizes the node:crypto queue to the thread pool (UV_THREADPOOL_SIZE, default 4)', () => {
+    const size = Number(process.env['UV_THREADPOOL_SIZE'] ?? 4)
+    expect(nodeKdf.parallelism).toBe(size)
+  })
+
+  for (const [madeBy, made] of Object.entries(runtimes)) {
+    for (const [checkedBy, checked] of Object.entries(runtimes)) {
+      it(`verifies a hash made with ${madeBy} with ${checkedBy}`, async () => {
+        const encoded = await passwordHasher(made).hashPassword('pässwörd 🔑')
+        expect(encoded).toMatch(/^scrypt\$16384\$[A-Za-z0-9]{22}\$8\$1\$[A-Za-z0-9+/]{86}==$/)
+        const { verifyPassword: verify } = passwordHasher(checked)
+        expect(await verify('pässwörd 🔑', encoded)).toBe(true)
+        expect(await verify('passwörd 🔑', encoded)).toBe(false)
+      })
+    }
+    it(`verifies Django's PBKDF2 hashes with ${madeBy}`, async () => {
+      const { verifyPassword: verify } = passwordHasher(made)
+      expect(await verify('secret', DJANGO_PBKDF2)).toBe(true)
+      expect(await verify('Secret', DJANGO_PBKDF2)).toBe(false)
+      expect(await verify('pässwörd', DJANGO_PBKDF2_NON_ASCII)).toBe(true)
+    })
+    it(`derives the same bytes as the other runtime with ${madeBy}`, async () => {
+      const salt = new TextEncoder().encode('NaCl')
+      const password = new TextEncoder().encode('password')
+      // RFC 7914, section 12: scrypt("password", "NaCl", N=1024, r=8, p=16, 64).
+      const scrypt = await made.scryptKey(password, salt, {
+        N: 1024,
+        r: 8,
+        p: 16,
+        dkLen: 64,
+        maxmem: 32 * 1024 * 1024,
+      })
+      expect(Buffer.from(scrypt).toString('hex')).toBe(
+        'fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b3731622eaf30d92e22a3886ff109279d9830dac727afb94a83ee6d8360cbdfa2cc0640',
+      )
+      // RFC 7914, section 11: PBKDF2-HMAC-SHA256("passwd", "salt", 1, 64), first 32 bytes.
+      const pbkdf2 = await made.pbkdf2Sha256(
+        new TextEncoder().encode('passwd'),
+        new TextEncoder().encode('salt'),
+        1,
+        32,
+      )
+      expect(Buffer.from(pbkdf2).toString('hex')).toBe(
+        '55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc',
+      )
+    })
+  }
+})
+
+/** A runtime whose derivations wait until released, counting calls and derivations at once. */
+function heldRuntime(parallelism: number) {
+  const held: Array<() => void> = []
+  const stats = { calls: 0, active: 0, maxActive: 0 }
+  const hold = <T>(work: () => Promise<T>): Promise<T> => {
+    stats.calls++
+    stats.active++
+    stats.maxActive = Math.max(stats.maxActive, stats.active)
+    return new Promise<void>((resolve) => held.push(resolve))
+      .then(work)
+      .finally(() => stats.active--)
+  }
+  const runtime: KdfRuntime = {
+    parallelism,
+    scryptKey: (...args) => hold(() => webKdf.scryptKey(...args)),
+    pbkdf2Sha256: (...args) => hold(() => webKdf.pbkdf2Sha256(...args)),
+  }
+  const releaseAll = async () => {
+    while (stats.calls === 0 || stats.active > 0 || held.length > 0) {
+      held.shift()?.()
+      await new Promise((resolve) => setTimeout(resolve, 1))
+    }
+  }
+  return { runtime, stats, releaseAll }
+}
+
+describe('hashes in flight', () => {
+  // A cheap hash (1000 iterations), made by node:crypto's synchronous PBKDF2.
+  const CHEAP = `pbkdf2_sha256$1000$salt$${pbkdf2Sync('secret', 'salt', 1000, 32, 'sha256').toString('base64')}`
+
+  it('runs at most the runtime parallelism at once, queues 32 times that, and refuses beyond', async () => {
+    const { runtime, stats, releaseAll } = heldRuntime(2)
+    const { verifyPassword: verify } = passwordHasher(runtime)
+    const limits = hashingLimits(2)
+    expect(limits).toEqual({ running: 2, waiting: 64 })
+    const accepted = Array.from({ length: limits.running + limits.waiting }, () =>
+      verify('secret', CHEAP),
+    )
+    const refused = verify('secret', CHEAP)
+    await expect(refused).rejects.toBeInstanceOf(Throttled)
+    await expect(refused).rejects.toMatchObject({ code: 'throttled', wait: 1 })
+    expect(stats.active).toBe(2)
+    await releaseAll()
+    expect(await Promise.all(accepted)).toEqual(accepted.map(() => true))
+    expect(stats.maxActive).toBe(2)
+    expect(stats.calls).toBe(66)
+    // Once the line is empty, hashing is accepted again.
+    const again = verify('secret', CHEAP)
+    await releaseAll()
+    expect(await again).toBe(true)
+  })
+
+  it('frees the slot of a derivation that fails', async () => {
+    const failing: KdfRuntime = {
+      parallelism: 1,
+      scryptKey: () => Promise.reject(new Error('no memory')),
+      pbkdf2Sha256: () => Promise.reject(new Error('no memory')),
+    }
+    const { verifyPassword: verify } = passwordHasher(failing)
+    const results = await Promise.all(Array.from({ length: 33 }, () => verify('secret', CHEAP)))
+    expect(results).toEqual(results.map(() => false))
+    expect(await verify('secret', CHEAP)).toBe(false)
+  })
+})
+
+describe('the password length bound', () => {
+  const long = 'x'.repeat(MAX_PASSWORD_LENGTH + 1)
+
+  it('is 4096 characters, counted as code points', async () => {
+    expect(MAX_PASSWORD_LENGTH).toBe(4096)
+    // 4096 emoji are 8192 UTF-16 code units and still within the bound.
+    for (const password of ['x'.repeat(MAX_PASSWORD_LENGTH), '🔑'.repeat(MAX_PASSWORD_LENGTH)]) {
+      const encoded = await hashPassword(password)
+      expect(await verifyPassword(password, encoded)).toBe(true)
+    }
+  })
+
+  it('refuses a longer password as a mismatch, without hashing it', async () => {
+    const { runtime, stats } = heldRuntime(1)
+    const { verifyPassword: verify } = passwordHasher(runtime)
+    for (const password of [long, '🔑'.repeat(MAX_PASSWORD_LENGTH + 1), 'x'.repeat(1024 * 1024)]) {
+      expect(await verify(password, DJANGO_PBKDF2)).toBe(false)
+      expect(await verify(password, DUMMY_PASSWORD_HASH)).toBe(false)
+    }
+    expect(stats.calls).toBe(0)
+  })
+
+  it('is false for a longer password even when its first 4096 characters match', async () => {
+    const encoded = await hashPassword('x'.repeat(MAX_PASSWORD_LENGTH))
+    expect(await verifyPassword(long, encoded)).toBe(false)
+  })
+
+  it("refuses to hash a longer password with DRF's CharField(max_length) error", async () => {
+    const error = await hashPassword(long).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(ValidationError)
+    expect((error as ValidationError).message).toBe(
+      'Ensure this field has no more than 4096 characters.',
+    )
+    expect(Object.keys((error as ValidationError).fields)).toEqual(['password'])
   })
 })

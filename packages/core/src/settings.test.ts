@@ -77,6 +77,8 @@ describe('defaults', () => {
       tokenFamilyClaim: 'family',
       checkRevokeToken: false,
       revokeTokenClaim: 'hash_password',
+      throttleRates: { login: null, login_user: null },
+      numProxies: null,
     })
     expect(s.signingKey).toBe(SECRET)
     // simplejwt's VERIFYING_KEY default is '', meaning none.

@@ -4,6 +4,7 @@ import { ALGORITHMS, type Algorithm, type KeyInput } from './lib/keys'
 import { resolveTokenCache, type VerifiedTokenCacheLimits } from './lib/token-cache'
 import type { SerializerClass } from './serializers'
 import type { AuthUser } from './stores'
+import { resolveThrottleSettings, type ThrottleRates } from './throttling'
 import type { TokenClass, TokenUserClass } from './tokens'
 
 /**
@@ -106,6 +107,19 @@ export interface Settings {
   checkRevokeToken?: boolean
   /** The claim holding that hash. Default `hash_password`. */
   revokeTokenClaim?: string
+  /**
+   * Rates of the obtain endpoints' throttle in Django REST framework's notation, per scope:
+   * `login` counts requests per client address, `login_user` per username tried
+   * (`{ login: '5/min', login_user: '10/hour' }`; periods s, m, h, d). A scope left out or null is
+   * off. Default none: no throttling.
+   */
+  throttleRates?: Readonly<Partial<Record<'login' | 'login_user', string | null>>> | null
+  /**
+   * How many proxies stand in front of the server (DRF's NUM_PROXIES): the client address is the
+   * one that many entries from the right of `X-Forwarded-For`. Default none: the socket's address,
+   * the header ignored.
+   */
+  numProxies?: number | null
 }
 
 type Upper<S extends string> = S extends `${infer H}${infer T}`
@@ -165,6 +179,9 @@ export interface ResolvedSettings {
   readonly tokenFamilyClaim: string
   readonly checkRevokeToken: boolean
   readonly revokeTokenClaim: string
+  /** Each scope's parsed rate; null where that scope is off. */
+  readonly throttleRates: ThrottleRates
+  readonly numProxies: number | null
 }
 
 /** simplejwt's default user rule: a user exists and is active. */
@@ -242,6 +259,8 @@ const KNOWN_KEYS: readonly (keyof Settings)[] = [
   'tokenFamilyClaim',
   'checkRevokeToken',
   'revokeTokenClaim',
+  'throttleRates',
+  'numProxies',
 ]
 
 export function toUpperSnake(key: string): string {
@@ -471,6 +490,7 @@ export function resolveSettings(input: SettingsInput, builtins: Builtins): Resol
     verifiedTokenCache: resolveTokenCache(s.verifiedTokenCache, optionalText(s.jwkUrl, 'JWK_URL')),
     maxTokenLength,
     ...revocationSettings(s, rotate),
+    ...resolveThrottleSettings(s.throttleRates, s.numProxies),
   } satisfies ResolvedSettings
   // Keys stay out of logs and JSON dumps of the settings.
   Object.defineProperty(resolved, 'signingKey', { enumerable: false })

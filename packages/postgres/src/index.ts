@@ -5,6 +5,7 @@ export {
   type PostgresStore,
   type PostgresStoreOptions,
 } from './store'
+export type { PostgresThrottleStore } from './throttle'
 export type { PostgresTokenStore } from './tokens'
 export {
   type NewPostgresUser,

@@ -57,6 +57,17 @@ const MIGRATIONS: readonly ((schema: string) => string)[] = [
   );
   CREATE INDEX revoked_users_expires_at ON ${s}.revoked_users (expires_at);
   `,
+  (s) => `
+  -- The obtain endpoints' throttle: per key, the request times (seconds since the epoch) still
+  -- in the window, when the history expires, and whether the last request was recorded.
+  CREATE TABLE ${s}.throttle_histories (
+    key TEXT PRIMARY KEY,
+    times DOUBLE PRECISION[] NOT NULL,
+    expires_at DOUBLE PRECISION NOT NULL,
+    last_allowed BOOLEAN NOT NULL
+  );
+  CREATE INDEX throttle_histories_expires_at ON ${s}.throttle_histories (expires_at);
+  `,
 ]
 
 /** The schema version this code writes and reads. */

@@ -1,6 +1,7 @@
 import { ConfigurationError } from '@simplejwt/core'
 import { Pool, type PoolConfig } from 'pg'
 import { migrate, quoteIdentifier } from './schema'
+import { PostgresThrottleStore } from './throttle'
 import { PostgresTokenStore } from './tokens'
 import { PostgresUserStore } from './users'
 
@@ -54,12 +55,14 @@ export const FAIL_FAST: PoolConfig = Object.freeze({
   max: 10,
 })
 
-/** The users and the token blacklist in one PostgreSQL schema. */
+/** The users, the token blacklist and the login throttle's histories in one PostgreSQL schema. */
 export interface PostgresStore {
   /** The `UserStore` to give `createSimpleJWT` as `users`. */
   readonly users: PostgresUserStore
   /** The `TokenStore` to give `createSimpleJWT` as `tokens`. */
   readonly tokens: PostgresTokenStore
+  /** The `ThrottleStore` of the obtain endpoints' throttle (`createThrottle(settings, throttle)`). */
+  readonly throttle: PostgresThrottleStore
   /** The pool both share. */
   readonly pool: Pool
   /** The schema holding the tables. */
@@ -119,6 +122,7 @@ export async function openPostgresStore(
   return {
     users: new PostgresUserStore(pool, quoted, usernameField),
     tokens: new PostgresTokenStore(pool, quoted),
+    throttle: new PostgresThrottleStore(pool, quoted),
     pool,
     schema,
     close: async () => {

@@ -6,3 +6,4 @@ export {
   RedisTokenStore,
   type RedisTokenStoreOptions,
 } from './store'
+export { RedisThrottleStore, THROTTLE_HIT } from './throttle'

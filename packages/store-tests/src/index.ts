@@ -1,4 +1,5 @@
 export { requireService } from './services'
+export { runThrottleStoreSuite, type ThrottleStoreHarness } from './throttle'
 export {
   runTokenStoreSuite,
   type TokenStoreContext,

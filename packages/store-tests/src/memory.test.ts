@@ -1,6 +1,6 @@
-import { MemoryTokenStore, MemoryUserStore } from '@simplejwt/core'
+import { MemoryThrottleStore, MemoryTokenStore, MemoryUserStore } from '@simplejwt/core'
 import { expect } from 'vitest'
-import { runTokenStoreSuite, runUserStoreSuite } from './index'
+import { runThrottleStoreSuite, runTokenStoreSuite, runUserStoreSuite } from './index'
 
 runTokenStoreSuite('MemoryTokenStore', async () => {
   const store = new MemoryTokenStore()
@@ -16,4 +16,10 @@ runUserStoreSuite('MemoryUserStore', async (users) => {
     },
     close: async () => {},
   }
+})
+
+runThrottleStoreSuite('MemoryThrottleStore', async () => {
+  const store = new MemoryThrottleStore()
+  // Instances of one process share one store object: the only way memory counts are shared.
+  return { store, instance: async () => store, close: async () => {} }
 })
