@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark, written to RESULTS.md. `--smoke`: every benchmark once, briefly,
 // written nowhere; it checks that each still runs and asserts nothing about speed.
-// `--only core,http,reference,memory` runs a part.
+// `--only core,http,reference,memory,logins` runs a part.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +13,7 @@ import {
   loadRoutes,
   NATIVE,
 } from './http/load'
+import { type LoginFloodOptions, type LoginFloodRow, loginFlood } from './http/logins'
 import { GUNICORN_ARGS, referenceMissing, startReference } from './http/reference'
 import type { FRAMEWORKS } from './http/routes'
 import type { MemorySample } from './memory'
@@ -22,13 +23,16 @@ import { loadAverage, markdown } from './report'
 const args = process.argv.slice(2)
 const smoke = args.includes('--smoke')
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-const parts = new Set((onlyArg ?? 'core,http,reference,memory').split(','))
+const parts = new Set((onlyArg ?? 'core,http,reference,memory,logins').split(','))
 
 const CORE: GroupOptions = smoke ? { rounds: 1, time: 5 } : { rounds: 9, time: 250 }
 const HTTP: LoadOptions = smoke
   ? { rounds: 1, duration: 0.2, warmup: 0.1, connections: 4 }
   : { rounds: 10, duration: 1.5, warmup: 1, connections: 10 }
 const TOKENS = smoke ? 2000 : 1_000_000
+const LOGINS: LoginFloodOptions = smoke
+  ? { inFlight: [10], samples: 20, warmup: 0.2 }
+  : { inFlight: [10, 100], samples: 1000, warmup: 1 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const log = (line: string) => process.stderr.write(`${line}\n`)
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
   let http: HttpTarget[] = []
   let reference: HttpTarget | string = 'not run'
   let memory: Memory = { on: [], off: [] }
+  let logins: LoginFloodRow[] = []
 
   if (parts.has('core')) {
     log('core')
@@ -71,24 +76,29 @@ async function main(): Promise<void> {
     log(`memory (${TOKENS} unique tokens)`)
     memory = { on: await measureMemory(TOKENS, true), off: await measureMemory(TOKENS, false) }
   }
+  if (parts.has('logins')) {
+    log(`logins (${LOGINS.inFlight.join(', ')} wrong-password logins in flight)`)
+    logins = await loginFlood(LOGINS, log)
+  }
 
   const results = {
     command: 'pnpm bench',
     started,
     seconds: (Date.now() - started.getTime()) / 1000,
-    settings: `core: ${CORE.rounds} rounds of ${CORE.time} ms a contender (tinybench); HTTP: autocannon, ${HTTP.connections} connections, ${HTTP.rounds} rounds of ${HTTP.duration} s a route after ${HTTP.warmup} s of warm-up, server in its own process on 127.0.0.1; reference: gunicorn ${GUNICORN_ARGS.join(' ')}`,
+    settings: `core: ${CORE.rounds} rounds of ${CORE.time} ms a contender (tinybench); HTTP: autocannon, ${HTTP.connections} connections, ${HTTP.rounds} rounds of ${HTTP.duration} s a route after ${HTTP.warmup} s of warm-up, server in its own process on 127.0.0.1; reference: gunicorn ${GUNICORN_ARGS.join(' ')}; login flood: ${LOGINS.samples} authenticated GETs timed one at a time a row, after ${LOGINS.warmup} s of logins`,
     versions: versions(),
     core,
     http,
     reference,
     memory,
+    logins,
     loadBefore,
   }
   if (smoke) {
     log('smoke run: every benchmark ran (nothing is asserted about speed)')
     return
   }
-  const targets = evaluate(core, http, reference, memory)
+  const targets = evaluate(core, http, reference, memory, logins)
   for (const line of targets) log(line)
   if (onlyArg === undefined) {
     const file = here('../RESULTS.md')
@@ -109,6 +119,7 @@ function evaluate(
   http: readonly HttpTarget[],
   reference: HttpTarget | string,
   memory: Memory,
+  logins: readonly LoginFloodRow[],
 ): string[] {
   const lines: string[] = []
   const met = (ok: boolean) => (ok ? '**met**' : '**not met**')
@@ -164,6 +175,11 @@ function evaluate(
     const peak = Math.max(...memory.on.slice(1).map((s) => s.rssMiB))
     lines.push(
       `cache memory over ${last.tokens} unique tokens: RSS ${first.rssMiB.toFixed(1)} MiB after the first tenth, ${last.rssMiB.toFixed(1)} MiB at the end, peak ${peak.toFixed(1)} MiB (heap ${first.heapUsedMiB.toFixed(1)} → ${last.heapUsedMiB.toFixed(1)} MiB); with the cache off, ${lastOff.rssMiB.toFixed(1)} MiB at the end (heap ${lastOff.heapUsedMiB.toFixed(1)} MiB)`,
+    )
+  }
+  for (const row of logins.filter((r) => r.inFlight === 100)) {
+    lines.push(
+      `${row.framework}: authenticated GET with 100 logins in flight, p99 under 50 ms: p50 ${row.p50.toFixed(1)} ms, p99 ${row.p99.toFixed(1)} ms — ${met(row.p99 < 50)}`,
     )
   }
   return lines

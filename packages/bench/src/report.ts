@@ -1,6 +1,7 @@
 import { cpus, freemem, loadavg, release, totalmem, type } from 'node:os'
 import type { Group } from './core'
 import type { HttpTarget } from './http/load'
+import type { LoginFloodRow } from './http/logins'
 import type { MemorySample } from './memory'
 
 /** The memory benchmark with the cache at its default bounds, and off. */
@@ -19,6 +20,7 @@ export interface Results {
   readonly http: readonly HttpTarget[]
   readonly reference: HttpTarget | string
   readonly memory: Memory
+  readonly logins: readonly LoginFloodRow[]
   readonly loadBefore: readonly number[]
 }
 
@@ -114,6 +116,25 @@ export function markdown(results: Results, targets: readonly string[]): string {
       `| ${ops(s.tokens)} | ${s.rssMiB.toFixed(1)} | ${s.heapUsedMiB.toFixed(1)} | ${off?.rssMiB.toFixed(1) ?? 'n/a'} | ${off?.heapUsedMiB.toFixed(1) ?? 'n/a'} |`,
     )
   })
+  out.push('')
+
+  out.push(
+    '## Authenticated requests during a login flood',
+    '',
+    'The protected view (`requireAuth`, cached token), one request at a time, while N clients post',
+    'wrong-password logins back to back to the same server (each login checks an scrypt hash).',
+    '',
+    '| framework | logins in flight | p50 (ms) | p99 (ms) | max (ms) | logins/s | login statuses |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  )
+  for (const row of results.logins) {
+    const statuses = Object.entries(row.loginStatuses)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join(', ')
+    out.push(
+      `| ${row.framework} | ${row.inFlight === 0 ? 'idle' : row.inFlight} | ${row.p50.toFixed(2)} | ${row.p99.toFixed(2)} | ${row.max.toFixed(2)} | ${row.inFlight === 0 ? 'n/a' : row.loginsPerSecond.toFixed(0)} | ${statuses || 'n/a'} |`,
+    )
+  }
   out.push('')
   return out.join('\n')
 }

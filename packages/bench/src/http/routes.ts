@@ -18,6 +18,8 @@ export const ROUTES = {
   simplejwtNoCache: '/simplejwt-no-cache/view/',
   /** The view behind the framework's own JWT middleware (express-jwt, koa-jwt, hono/jwt). */
   native: '/native/view/',
+  /** The obtain endpoint, posted wrong passwords by the login flood. */
+  obtain: '/api/token/',
   refresh: '/api/token/refresh/',
   verify: '/api/token/verify/',
   /** The server's `process.cpuUsage()`, read before and after each load. */
