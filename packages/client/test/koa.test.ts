@@ -1,0 +1,3 @@
+import { describeClientAgainst, startDemo } from './suite'
+
+describeClientAgainst('the Koa demo', () => startDemo('koa'))
