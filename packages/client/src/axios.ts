@@ -33,6 +33,7 @@ export function attachToAxios(client: Client, instance: AxiosInstance): () => vo
       config === undefined ||
       response?.status !== 401 ||
       config[RETRIED] === true ||
+      !client.sendsTokenTo(instance.getUri(config)) ||
       !saysTokenNotValid(response.data) ||
       isStream(config.data)
     ) {

@@ -366,27 +366,34 @@ describe('bad input', () => {
 })
 
 describe('headers and origins', () => {
-  it('sends no token to other origins, and uses headerName and headerType', async () => {
+  it('sends no token to other origins, and does not refresh for their 401', async () => {
     const server = new FakeServer()
-    const client = await loggedIn(server, { headerName: 'X-Token', headerType: 'JWT' })
+    const client = await loggedIn(server)
     await client.fetch(VIEW)
     await client.fetch('http://elsewhere.test/api/some-protected-view/')
     const [own, other] = server.requests.filter((r) => r.path === VIEW)
-    expect(own?.authorization).toBe('')
+    expect(own?.authorization).toBe(`Bearer ${client.tokens?.access}`)
     expect(other?.authorization).toBe('')
-    const seen: string[] = []
-    const spy = createClient({
+    expect(server.refreshes).toBe(0)
+    expect(server.requests.filter((r) => r.path === VIEW)).toHaveLength(2)
+  })
+
+  it('uses headerName and headerType', async () => {
+    const server = new FakeServer()
+    const seen: (string | null)[] = []
+    const client = createClient({
       baseUrl: BASE,
       headerName: 'X-Token',
       headerType: 'JWT',
       fetch: async (input, init) => {
-        seen.push(new Headers(init?.headers).get('x-token') ?? '')
+        const headers = new Headers(init?.headers)
+        seen.push(headers.get('x-token'), headers.get('authorization'))
         return server.fetch(input, init)
       },
     })
-    await spy.setTokens(server.pair())
-    await spy.fetch(VIEW)
-    expect(seen.at(-1)).toBe(`JWT ${spy.tokens?.access}`)
+    await client.setTokens(server.pair())
+    await client.fetch('/api/admin-only-view/')
+    expect(seen).toEqual([`JWT ${client.tokens?.access}`, null])
   })
 
   it('sends requests without a token when logged out', async () => {

@@ -111,7 +111,7 @@ export class Client {
     // Synchronous storage (memory, localStorage) gives `tokens` at once; async storage by the
     // first call.
     const stored = this.#readStored()
-    if (stored instanceof Promise) {
+    if (isPromiseLike(stored)) {
       this.#ready = stored.then(
         (tokens) => {
           this.#tokens = tokens
@@ -370,18 +370,17 @@ export class Client {
       if (tokens !== null) return tokens
       try {
         const removed = storage.remove(storageKey)
-        return removed instanceof Promise
-          ? removed.then(
-              () => null,
-              () => null,
-            )
-          : null
+        if (!isPromiseLike(removed)) return null
+        return Promise.resolve(removed).then(
+          () => null,
+          () => null,
+        )
       } catch {
         return null
       }
     }
     const raw = storage.get(storageKey)
-    return raw instanceof Promise ? raw.then(parse) : parse(raw)
+    return isPromiseLike(raw) ? Promise.resolve(raw).then(parse) : parse(raw)
   }
 
   #parseStored(raw: string): TokenPair | null {
@@ -565,6 +564,11 @@ async function readJson(response: Response): Promise<ErrorBody | null> {
   } catch {
     return null
   }
+}
+
+/** A promise, from this realm or not (a storage may answer with another realm's promises). */
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -47,7 +47,7 @@ export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve
 const expiry = () => sleep(ACCESS_LIFETIME * 1000 + 1100)
 /** Until shortly before `token` expires: within the refresh margin (half of 2 s), still valid. */
 const nearExpiry = (token: string) =>
-  sleep((decodeToken(token).expiresAt?.getTime() ?? 0) - 700 - Date.now())
+  sleep((decodeToken(token).expiresAt?.getTime() ?? 0) - 900 - Date.now())
 
 /** A demo app started as a process on a new SQLite database. */
 export async function startDemo(framework: 'express' | 'hono' | 'koa'): Promise<Server> {
