@@ -1,17 +1,11 @@
 import { defineConfig } from 'tsdown'
 
 export default defineConfig({
-  // `#hmac` stays an import, resolved per runtime by package.json `imports` (node:crypto on Node,
-  // Web Crypto elsewhere), so both of its modules are entries of their own.
-  entry: [
-    'src/index.ts',
-    'src/adapter.ts',
-    'src/lib/hmac-node.ts',
-    'src/lib/hmac-web.ts',
-    'src/lib/kdf-node.ts',
-    'src/lib/kdf-web.ts',
-  ],
-  deps: { neverBundle: ['#hmac', '#kdf', /^node:/] },
+  // Each `#name` of package.json `imports` stays an import, resolved per runtime (`node`: the
+  // `lib/*-node.ts` module on node:crypto; `default`: the `lib/*-web.ts` one on Web Crypto), so
+  // each of those modules is an entry of its own.
+  entry: ['src/index.ts', 'src/adapter.ts', 'src/lib/*-node.ts', 'src/lib/*-web.ts'],
+  deps: { neverBundle: [/^#/, /^node:/] },
   format: 'esm',
   dts: true,
   platform: 'neutral',

@@ -3,7 +3,19 @@ import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto'
 /** The contract's secret key (the reference's default SIGNING_KEY). */
 export const SECRET = 'contract-secret-key-0123456789abcdef'
 
-export const ALGORITHMS = ['HS256', 'RS256', 'ES256', 'EdDSA'] as const
+export const ALGORITHMS = [
+  'HS256',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+] as const
 export type BenchAlgorithm = (typeof ALGORITHMS)[number]
 
 /** The keys of one algorithm in the forms the libraries take. */
@@ -17,6 +29,8 @@ export interface Keys {
   readonly verifyingKey: KeyObject | undefined
 }
 
+const CURVES: Readonly<Record<string, string>> = { ES256: 'P-256', ES384: 'P-384', ES512: 'P-521' }
+
 /** Keys made for this run: nothing secret is kept in the repository. */
 export function makeKeys(algorithm: BenchAlgorithm): Keys {
   if (algorithm === 'HS256') {
@@ -29,11 +43,11 @@ export function makeKeys(algorithm: BenchAlgorithm): Keys {
     }
   }
   const pair =
-    algorithm === 'RS256'
-      ? generateKeyPairSync('rsa', { modulusLength: 2048 })
-      : algorithm === 'ES256'
-        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-        : generateKeyPairSync('ed25519')
+    algorithm === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : algorithm.startsWith('ES')
+        ? generateKeyPairSync('ec', { namedCurve: CURVES[algorithm] ?? '' })
+        : generateKeyPairSync('rsa', { modulusLength: 2048 })
   return {
     algorithm,
     signing: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,

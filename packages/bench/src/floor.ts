@@ -2,6 +2,7 @@
 // checks no verifier can skip (the header's `alg`, the signature compared in constant time, the
 // payload parsed, `exp`). Nothing here is usable as a JWT library: it trusts its input's shape.
 import {
+  constants,
   createHmac,
   createSecretKey,
   type KeyObject,
@@ -60,12 +61,15 @@ function macOf(keys: Keys): Mac {
   }
   const privateKey = keys.signingKey as KeyObject
   const publicKey = keys.verifyingKey as KeyObject
-  const hash = keys.algorithm === 'EdDSA' ? null : 'sha256'
-  // JWS carries ECDSA signatures as r || s, not DER.
-  const dsaEncoding = 'ieee-p1363' as const
+  const hash = keys.algorithm === 'EdDSA' ? null : `sha${keys.algorithm.slice(2)}`
+  // JWS carries ECDSA signatures as r || s, not DER; PS* is RSA-PSS salted with the hash's length.
+  const options = keys.algorithm.startsWith('PS')
+    ? { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
+    : { dsaEncoding: 'ieee-p1363' as const }
+  const signing = { key: privateKey, ...options }
+  const verifying = { key: publicKey, ...options }
   return {
-    sign: (input) => sign(hash, Buffer.from(input), { key: privateKey, dsaEncoding }),
-    verify: (input, signature) =>
-      verify(hash, Buffer.from(input), { key: publicKey, dsaEncoding }, signature),
+    sign: (input) => sign(hash, Buffer.from(input), signing),
+    verify: (input, signature) => verify(hash, Buffer.from(input), verifying, signature),
   }
 }

@@ -816,31 +816,36 @@ describe('authenticate and authorize answer with a value when nothing had to be 
     })
   }
 
+  // On the Web Crypto path (`pnpm test:web-crypto`) a signature check answers on a later turn, so
+  // only a token found in the cache, or one refused before its signature is checked, answers at once.
+  const waitsForCrypto = process.env['SIMPLEJWT_CRYPTO'] === 'web'
+
   it('answers at once with stores that answer at once, cached or not, with the same outcomes', async () => {
     for (const cache of [true, false]) {
       const sjwt = await setup({ VERIFIED_TOKEN_CACHE: cache }, { tokens: new MemoryTokenStore() })
       const headers = bearer(await accessFor(sjwt, ALICE))
       for (let i = 0; i < 2; i++) {
         const outcome = sjwt.authenticate({ headers })
-        expect(isPromise(outcome)).toBe(false)
-        expect(outcome).toEqual(sjwt.authenticate({ headers }))
-        expect(outcome).toMatchObject({ status: 'authenticated', user: ALICE })
+        const again = sjwt.authenticate({ headers })
+        const waits = waitsForCrypto && !(cache && i > 0)
+        expect([isPromise(outcome), isPromise(again)]).toEqual([waits, waits])
+        expect(await outcome).toEqual(await again)
+        expect(await outcome).toMatchObject({ status: 'authenticated', user: ALICE })
         const result = sjwt.authorize({ headers })
-        expect(isPromise(result)).toBe(false)
-        expect(result).toMatchObject({ ok: true, user: ALICE })
+        expect(isPromise(result)).toBe(waitsForCrypto && !cache)
+        expect(await result).toMatchObject({ ok: true, user: ALICE })
       }
-      // Refusals answer at once too.
-      const cases: Array<[HeaderInput, number]> = [
-        [{}, 401],
-        [bearer('garbage'), 401],
-        [bearer(await accessFor(sjwt, BOB)), 401],
-        [bearer(await accessFor(sjwt, ALICE)), 403],
+      // Refusals answer at once too. [headers, status, whether a signature is checked]
+      const cases: Array<[HeaderInput, number, boolean]> = [
+        [{}, 401, false],
+        [bearer('garbage'), 401, false],
+        [bearer(await accessFor(sjwt, BOB)), 401, true],
+        [bearer(await accessFor(sjwt, ALICE)), 403, true],
       ]
-      for (const [request, status] of cases) {
+      for (const [request, status, verified] of cases) {
         const result = sjwt.authorize({ headers: request }, { permission: 'staff' })
-        expect(isPromise(result)).toBe(false)
-        expect(result).toMatchObject({ ok: false })
-        expect(result).toMatchObject({ ok: false, response: { status } })
+        expect(isPromise(result)).toBe(waitsForCrypto && verified)
+        expect(await result).toMatchObject({ ok: false, response: { status } })
       }
     }
   })

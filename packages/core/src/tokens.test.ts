@@ -385,11 +385,17 @@ describe('decode', () => {
       },
     })
     const signed = await new sjwt.AccessToken().sign()
-    for (const pass of ['verified', 'cached']) {
+    // On the Web Crypto path (`pnpm test:web-crypto`) the signature check answers on a later turn,
+    // and a decoding that waited reads the clock again for the claims.
+    const waited = process.env['SIMPLEJWT_CRYPTO'] === 'web' ? 1 : 0
+    for (const [pass, expected] of [
+      ['verified', 1 + waited],
+      ['cached', 1],
+    ] as const) {
       readings = 0
       now += 1000
       const token = await sjwt.AccessToken.decode(signed)
-      expect([pass, readings, token.currentTime]).toEqual([pass, 1, now])
+      expect([pass, readings, token.currentTime]).toEqual([pass, expected, now])
     }
   })
 

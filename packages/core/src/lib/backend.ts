@@ -2,13 +2,12 @@ import { base64url, CompactSign, compactVerify, errors } from 'jose'
 import { message, SimpleJWTError } from '../errors'
 import type { ResolvedSettings } from '../settings'
 import {
-  type CompactHmacSign,
-  type CompactHmacVerify,
-  compactHmacSigner,
-  compactHmacVerifier,
-  type HmacAlgorithm,
+  type CompactSign as CompactSigner,
+  type CompactVerify,
+  compactSigner,
+  compactVerifier,
 } from './jws'
-import type { PreparedKeys } from './keys'
+import { isCryptoKey, type PreparedKeys } from './keys'
 import { VerifiedTokenCache } from './token-cache'
 
 export type Payload = Record<string, unknown>
@@ -37,9 +36,10 @@ export class TokenBackend {
   readonly #keys: PreparedKeys
   readonly #now: () => number
   readonly #header: { alg: string; kid?: string; typ: 'JWT' }
-  // HMAC through the runtime's own HMAC (`jws.ts`: node:crypto on Node); jose for the others.
-  readonly #hmac: CompactHmacVerify | undefined
-  readonly #hmacSign: CompactHmacSign | undefined
+  // Through the runtime's own crypto (`jws.ts`: node:crypto on Node, every algorithm; Web Crypto's
+  // HMAC elsewhere); jose for the rest (other algorithms elsewhere, keys jose refuses, JWK_URL).
+  readonly #verify: CompactVerify | undefined
+  readonly #sign: CompactSigner | undefined
   readonly #cache: VerifiedTokenCache | undefined
 
   constructor(settings: ResolvedSettings, keys: PreparedKeys, now: () => number) {
@@ -51,18 +51,12 @@ export class TokenBackend {
       keys.kid === undefined
         ? { alg: settings.algorithm, typ: 'JWT' }
         : { alg: settings.algorithm, kid: keys.kid, typ: 'JWT' }
-    // A key jose would refuse (without the `verify` or `sign` usage) stays with jose, which does.
-    this.#hmac =
-      settings.algorithm.startsWith('HS') &&
-      isCryptoKey(keys.verify) &&
-      keys.verify.usages.includes('verify')
-        ? compactHmacVerifier(keys.verify, settings.algorithm as HmacAlgorithm)
-        : undefined
-    const { sign } = keys
-    this.#hmacSign =
-      settings.algorithm.startsWith('HS') && sign?.usages.includes('sign')
-        ? compactHmacSigner(sign, settings.algorithm as HmacAlgorithm, this.#header)
-        : undefined
+    // A key jose would refuse (such as one without the `verify` or `sign` usage) stays with jose,
+    // which refuses it.
+    const { algorithm } = settings
+    this.#verify = isCryptoKey(keys.verify) ? compactVerifier(keys.verify, algorithm) : undefined
+    this.#sign =
+      keys.sign === undefined ? undefined : compactSigner(keys.sign, algorithm, this.#header)
     this.#cache =
       settings.verifiedTokenCache === null
         ? undefined
@@ -79,7 +73,7 @@ export class TokenBackend {
     if (audienceClaim !== null) claims['aud'] = audienceClaim
     if (issuer !== null) claims['iss'] = issuer
     const json = asciiJson(claims, jsonEncoder)
-    if (this.#hmacSign !== undefined) return this.#hmacSign(encoder.encode(json))
+    if (this.#sign !== undefined) return this.#sign(encoder.encode(json))
     return new CompactSign(encoder.encode(json))
       .setProtectedHeader(this.#header)
       .sign(this.#keys.sign)
@@ -94,7 +88,7 @@ export class TokenBackend {
   }
 
   /**
-   * `decode`, answering at once when nothing has to be waited for (HMAC on Node, cache hits).
+   * `decode`, answering at once when nothing has to be waited for (node:crypto on Node, cache hits).
    * `now` (ms since the epoch, read from the clock when not given) is the time the claims are
    * checked against when the answer is at once; one that waits reads the clock again.
    */
@@ -112,12 +106,12 @@ export class TokenBackend {
     // jose's base64url decoding skips whitespace, so `${token} ` would verify; PyJWT refuses it.
     if (/\s/.test(token)) throw invalid()
     if (!verify) return this.#payload(token, unverifiedPayload(token), false, seconds)
-    let verified: ReturnType<CompactHmacVerify>
+    let verified: ReturnType<CompactVerify>
     try {
       verified =
-        this.#hmac === undefined
+        this.#verify === undefined
           ? compactVerify(token, this.#keys.verify, { algorithms: [this.#settings.algorithm] })
-          : this.#hmac(token)
+          : this.#verify(token)
     } catch (cause) {
       throw refusal(cause)
     }
@@ -132,7 +126,7 @@ export class TokenBackend {
 
   #verifiedPayload(
     token: string,
-    result: Awaited<ReturnType<CompactHmacVerify>>,
+    result: Awaited<ReturnType<CompactVerify>>,
     seconds: number,
   ): Payload {
     // PyJWT refuses unencoded payloads (`b64: false`), which jose ignores without `crit`.
@@ -168,9 +162,7 @@ export class TokenBackend {
   }
 }
 
-const isCryptoKey = (key: PreparedKeys['verify']): key is CryptoKey => typeof key !== 'function'
-
-/** A failure of jose or of the HMAC path, as the backend reports it. */
+/** A failure of jose or of the runtime's own path, as the backend reports it. */
 function refusal(cause: unknown): TokenBackendError {
   if (cause instanceof errors.JOSEAlgNotAllowed) {
     return new TokenBackendError(message('Invalid algorithm specified'), { cause })

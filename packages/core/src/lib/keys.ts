@@ -10,6 +10,7 @@ import {
   type JWK,
 } from 'jose'
 import { ConfigurationError } from '../errors'
+import { readTlv } from './der'
 
 export const ALGORITHMS = [
   'HS256',
@@ -52,7 +53,7 @@ export interface KeySettings {
 }
 
 const isHmac = (alg: Algorithm) => alg.startsWith('HS')
-const isCryptoKey = (key: unknown): key is CryptoKey =>
+export const isCryptoKey = (key: unknown): key is CryptoKey =>
   typeof key === 'object' && key !== null && 'algorithm' in key && 'type' in key && 'usages' in key
 const isPem = (key: unknown): key is string =>
   typeof key === 'string' && key.trimStart().startsWith('-----BEGIN ')
@@ -323,20 +324,6 @@ function ecAlgorithmId(sec1: Uint8Array): Uint8Array {
     at = field.end
   }
   throw new ConfigurationError('EC PRIVATE KEY has no curve parameters; convert it to PKCS#8')
-}
-
-function readTlv(bytes: Uint8Array, at: number): { tag: number; start: number; end: number } {
-  const tag = bytes[at] ?? 0
-  let length = bytes[at + 1] ?? 0
-  let start = at + 2
-  if (length & 0x80) {
-    const count = length & 0x7f
-    length = 0
-    for (let i = 0; i < count; i++) length = length * 256 + (bytes[start + i] ?? 0)
-    start += count
-  }
-  if (start + length > bytes.length) throw new ConfigurationError('malformed DER in PEM key')
-  return { tag, start, end: start + length }
 }
 
 function pemBody(pem: string): Uint8Array {

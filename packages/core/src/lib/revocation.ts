@@ -1,7 +1,8 @@
 import { base64url, exportJWK, importPKCS8, type JWK } from 'jose'
 import { ConfigurationError } from '../errors'
 import { constantTimeEqual } from '../passwords'
-import type { Algorithm, KeyInput } from './keys'
+import { readTlv } from './der'
+import { type Algorithm, isCryptoKey, type KeyInput } from './keys'
 
 const encoder = new TextEncoder()
 // HKDF's `info`: a key derived for this purpose is useless for any other.
@@ -122,36 +123,13 @@ async function pemPrivatePart(pem: string, algorithm: Algorithm): Promise<Uint8A
 
 /** The contents of each field of the DER SEQUENCE `der`. */
 function sequenceFields(der: Uint8Array): Uint8Array[] {
-  const outer = tlv(der, 0)
+  const outer = readTlv(der, 0)
   if (der[0] !== 0x30) throw new Error('not a DER SEQUENCE')
   const fields: Uint8Array[] = []
   for (let at = outer.start; at < outer.end; ) {
-    const field = tlv(der, at)
+    const field = readTlv(der, at)
     fields.push(der.slice(field.start, field.end))
     at = field.end
   }
   return fields
-}
-
-function tlv(der: Uint8Array, at: number): { start: number; end: number } {
-  let length = der[at + 1] ?? 0
-  let start = at + 2
-  if (length & 0x80) {
-    const count = length & 0x7f
-    length = 0
-    for (let i = 0; i < count; i++) length = length * 256 + (der[start + i] ?? 0)
-    start += count
-  }
-  if (start + length > der.length) throw new Error('malformed DER')
-  return { start, end: start + length }
-}
-
-function isCryptoKey(key: unknown): key is CryptoKey {
-  return (
-    typeof key === 'object' &&
-    key !== null &&
-    'algorithm' in key &&
-    'type' in key &&
-    'usages' in key
-  )
 }
