@@ -3,6 +3,7 @@
  * The test page and the client bundle (built from src by esbuild) are served at the demo's own
  * origin by `context.route`; the API calls reach the demo app.
  */
+import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
@@ -15,36 +16,6 @@ const VIEW = '/api/some-protected-view/'
 let server: Server | undefined
 let browser: Browser | undefined
 let bundle = ''
-
-beforeAll(async () => {
-  const built = await build({
-    entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-  })
-  bundle = built.outputFiles[0]?.text ?? ''
-  ;[server, browser] = await Promise.all([
-    startDemo('express'),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    }),
-  ])
-})
-
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
 
 interface Tab {
   readonly page: Page
@@ -122,38 +93,78 @@ const login = (tab: Tab) =>
 /** Until every access token issued so far has expired (2 s, exp in whole seconds). */
 const expiry = () => sleep(3100)
 
-describe('in Chromium, two pages of one origin sharing localStorage', () => {
-  it('both tokens expire, both pages call at once: one refresh between them, all calls served', async () => {
-    const { context, refreshes, open } = await origin()
-    const [one, two] = [await open(), await open()]
-    expect(await one.page.evaluate(() => 'locks' in navigator)).toBe(true)
-    await login(one)
-    // The pair reached page two through BroadcastChannel.
-    await expect.poll(() => two.tokens()).toEqual(await one.tokens())
-    await expiry()
-    const [a, b] = await Promise.all([one.call(3), two.call(3)])
-    expect([...a, ...b]).toEqual(Array(6).fill(200))
-    expect(refreshes).toHaveLength(1)
-    expect(await two.tokens()).toEqual(await one.tokens())
-    // And the next calls of both go on, on the new pair.
-    expect([...(await one.call(1)), ...(await two.call(1))]).toEqual([200, 200])
-    expect(refreshes).toHaveLength(1)
-    await context.close()
-  })
+const ci = !['', '0', 'false'].includes((process.env['CI'] ?? '').toLowerCase())
+// Without Chromium the suite fails in CI and is skipped with a message elsewhere.
+const available = existsSync(CHROMIUM)
+if (!available && !ci) {
+  console.warn(`skipping the browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`)
+}
 
-  it('without Web Locks, a page still makes one refresh for its concurrent calls', async () => {
-    const { context, refreshes, open } = await origin({ withoutWebLocks: true })
-    const [one, two] = [await open(), await open()]
-    expect(await one.page.evaluate(() => 'locks' in navigator)).toBe(false)
-    await login(one)
-    await expect.poll(() => two.tokens()).toEqual(await one.tokens())
-    await expiry()
-    expect(await one.call(5)).toEqual(Array(5).fill(200))
-    expect(refreshes).toHaveLength(1)
-    // Page two was told of the new pair: it calls without a refresh of its own.
-    await expect.poll(() => two.tokens()).toEqual(await one.tokens())
-    expect(await two.call(2)).toEqual([200, 200])
-    expect(refreshes).toHaveLength(1)
-    await context.close()
-  })
-})
+describe.skipIf(!available && !ci)(
+  'in Chromium, two pages of one origin sharing localStorage',
+  () => {
+    beforeAll(async () => {
+      const built = await build({
+        entryPoints: [fileURLToPath(new URL('../src/index.ts', import.meta.url))],
+        bundle: true,
+        format: 'esm',
+        platform: 'browser',
+        write: false,
+      })
+      bundle = built.outputFiles[0]?.text ?? ''
+      ;[server, browser] = await Promise.all([
+        startDemo('express'),
+        chromium.launch({
+          executablePath: CHROMIUM,
+          args: [
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--disable-component-update',
+            '--disable-sync',
+            '--no-first-run',
+          ],
+        }),
+      ])
+    })
+
+    afterAll(async () => {
+      await browser?.close()
+      await server?.stop()
+    })
+
+    it('both tokens expire, both pages call at once: one refresh between them, all calls served', async () => {
+      const { context, refreshes, open } = await origin()
+      const [one, two] = [await open(), await open()]
+      expect(await one.page.evaluate(() => 'locks' in navigator)).toBe(true)
+      await login(one)
+      // The pair reached page two through BroadcastChannel.
+      await expect.poll(() => two.tokens()).toEqual(await one.tokens())
+      await expiry()
+      const [a, b] = await Promise.all([one.call(3), two.call(3)])
+      expect([...a, ...b]).toEqual(Array(6).fill(200))
+      expect(refreshes).toHaveLength(1)
+      expect(await two.tokens()).toEqual(await one.tokens())
+      // And the next calls of both go on, on the new pair.
+      expect([...(await one.call(1)), ...(await two.call(1))]).toEqual([200, 200])
+      expect(refreshes).toHaveLength(1)
+      await context.close()
+    })
+
+    it('without Web Locks, a page still makes one refresh for its concurrent calls', async () => {
+      const { context, refreshes, open } = await origin({ withoutWebLocks: true })
+      const [one, two] = [await open(), await open()]
+      expect(await one.page.evaluate(() => 'locks' in navigator)).toBe(false)
+      await login(one)
+      await expect.poll(() => two.tokens()).toEqual(await one.tokens())
+      await expiry()
+      expect(await one.call(5)).toEqual(Array(5).fill(200))
+      expect(refreshes).toHaveLength(1)
+      // Page two was told of the new pair: it calls without a refresh of its own.
+      await expect.poll(() => two.tokens()).toEqual(await one.tokens())
+      expect(await two.call(2)).toEqual([200, 200])
+      expect(refreshes).toHaveLength(1)
+      await context.close()
+    })
+  },
+)
