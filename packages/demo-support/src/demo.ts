@@ -16,6 +16,15 @@ import { type DemoStore, type DemoUser, openDemoStore, SEED_USERS } from './stor
 const STOP_GRACE_MS = 5_000
 /** How long a stop waits for the store to close (a Redis that is away) before exiting anyway. */
 const CLOSE_STORE_MS = 3_000
+/**
+ * A client that holds a connection open without finishing its request (a slow-loris attack) gets
+ * 408 and is dropped after these (Node's defaults: 60 s and 300 s, checked every 30 s).
+ */
+export const SERVER_TIMEOUTS = {
+  headersTimeout: 10_000,
+  requestTimeout: 30_000,
+  connectionsCheckingInterval: 1_000,
+} as const
 
 /** A demo app's configured library and store, ready for its framework's routes. */
 export interface Demo {
@@ -104,7 +113,7 @@ async function listen(
   store: DemoStore,
   listener: RequestListener,
 ): Promise<Server> {
-  const server = createServer(listener)
+  const server = createServer(SERVER_TIMEOUTS, listener)
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

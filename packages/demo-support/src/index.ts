@@ -14,7 +14,7 @@ export {
   readConfig,
   redactUrl,
 } from './config'
-export { type Demo, startDemo } from './demo'
+export { type Demo, SERVER_TIMEOUTS, startDemo } from './demo'
 export { header, type RawBody, readBody, respond } from './http'
 export { type RegisterRequest, register } from './register'
 export {

@@ -70,6 +70,19 @@ describe('register', () => {
     expect(reply).toMatchObject({ status: 400, body: { detail: 'username taken' } })
   })
 
+  it('stores the username in NFKC form, as Django does: a full-width look-alike of a user is taken', async () => {
+    const wide = '\uff41\uff4c\uff49\uff43\uff45' // "ａｌｉｃｅ"
+    const taken = await post(JSON.stringify({ username: wide, password: 'wide-password' }))
+    expect(taken).toMatchObject({ status: 400, body: { detail: 'username taken' } })
+    const reply = await post(
+      JSON.stringify({ username: '\uff47\uff52\uff41\uff43\uff45', password: 'pw' }),
+    )
+    expect(reply.status).toBe(201)
+    expect(await store.users.authenticate({ username: 'grace', password: 'pw' })).toMatchObject({
+      username: 'grace',
+    })
+  })
+
   it("answers a body it cannot parse as the token endpoints do, in the request's language", async () => {
     const reply = await register(sjwt, store.users, {
       headers: { ...JSON_HEADERS, 'accept-language': 'ko' },

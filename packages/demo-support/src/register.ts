@@ -17,8 +17,9 @@ export interface RegisterRequest {
 
 /**
  * `POST /api/register/`: creates the user and answers 201 `{refresh, access}`, tokens issued at
- * once with `RefreshToken.forUser(user)` as in simplejwt's docs. 400 `{"detail": ...}` when a
- * field is missing or the username is taken, as the reference's view answers; 503 when the store
+ * once with `RefreshToken.forUser(user)` as in simplejwt's docs; the username is stored in NFKC form,
+ * as Django's `create_user` stores it. 400 `{"detail": ...}` when a field is missing or the
+ * username is taken (in NFKC form), as the reference's view answers; 503 when the store
  * cannot answer.
  */
 export async function register(
@@ -33,7 +34,10 @@ export async function register(
     return respond(headers, 400, { detail: 'username and password are required' })
   }
   try {
-    const user = await storeCall(() => users.createUser({ username, password }))
+    // Django's create_user stores the username in Unicode NFKC form, so a look-alike written in
+    // compatibility characters (full-width "ａｌｉｃｅ") is the same name as "alice": taken.
+    const normalized = username.normalize('NFKC')
+    const user = await storeCall(() => users.createUser({ username: normalized, password }))
     const refresh = await sjwt.RefreshToken.forUser(user)
     return respond(headers, 201, {
       refresh: await refresh.sign(),

@@ -7,7 +7,9 @@ export type ParsedBody =
   | { readonly ok: true; readonly body: unknown }
   | { readonly ok: false; readonly status: 400 | 413 | 415; readonly detail: Message }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM keeps a byte order mark in the text, so JSON.parse refuses it as Python's json.loads
+// does (DRF's 400); by default TextDecoder would drop it silently.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /**
  * Reads a body stream whole, keeping bytes only up to just past MAX_BODY_BYTES: enough for
