@@ -10,6 +10,7 @@ import { DEFAULT } from '../profiles'
 import type { Reply } from '../shape'
 import { field, type Kit, type Side } from '../sides'
 import {
+  ADMIN_ONLY,
   ALICE,
   type Answer,
   BLACKLIST,
@@ -47,6 +48,7 @@ const USER_NOT_FOUND: Answer = {
 const VALUES = {
   string: '"9999999999"',
   true: 'true',
+  false: 'false',
   null: 'null',
   array: '[9999999999]',
   object: '{"$numberLong":"9999999999"}',
@@ -57,7 +59,7 @@ type ValueType = keyof typeof VALUES
 
 /**
  * What the reference answers where it is not the demos' 401: a 500 where Python's `int()` or
- * `datetime` fails on the value, a 200 where `int(True)` makes `true` the time 1.
+ * `datetime` fails on the value, a 200 where `int(True)` and `int(False)` make booleans times.
  */
 const REFERENCE: Readonly<Record<string, Partial<Record<ValueType, Answer>>>> = {
   exp: {
@@ -69,6 +71,7 @@ const REFERENCE: Readonly<Record<string, Partial<Record<ValueType, Answer>>>> = 
   },
   nbf: {
     true: servesUser(1, 'alice'),
+    false: servesUser(1, 'alice'),
     null: { status: 500 },
     array: { status: 500 },
     object: { status: 500 },
@@ -77,6 +80,7 @@ const REFERENCE: Readonly<Record<string, Partial<Record<ValueType, Answer>>>> = 
   iat: {
     string: { status: 500 },
     true: servesUser(1, 'alice'),
+    false: servesUser(1, 'alice'),
     null: { status: 500 },
     array: { status: 500 },
     object: { status: 500 },
@@ -122,6 +126,18 @@ const CASES: HostileCase[] = [
     reference: { readme: 8, answer: { status: 500 } },
   },
   ...claimCases,
+  {
+    name: 'RFC 7519 §2 (NumericDate): a fractional "exp" in the future is a time, as the reference reads it',
+    send: (side, kit) =>
+      view(side, withClaim(kit, 'exp', `${Math.floor(Date.now() / 1000) + 300}.75`)),
+    expect: servesUser(1, 'alice'),
+  },
+  {
+    name: 'RFC 7519 §2 (NumericDate): a fractional "exp" just past is expired',
+    send: (side, kit) =>
+      view(side, withClaim(kit, 'exp', `${Math.floor(Date.now() / 1000) - 2}.99`)),
+    expect: invalidAccess(),
+  },
   {
     name: 'user id as the string "1": the user whose id is 1, as Django looks it up',
     send: (side, kit) => view(side, withClaim(kit, 'user_id', '"1"')),
@@ -187,6 +203,7 @@ const CASES: HostileCase[] = [
       replies.push(await side.post(SLIDING_REFRESH, { json: { token: refresh } }))
       replies.push(await view(side, refresh))
       replies.push(await view(side, refresh, STATELESS))
+      replies.push(await view(side, refresh, ADMIN_ONLY))
       return replies
     },
     expect: [
@@ -197,6 +214,7 @@ const CASES: HostileCase[] = [
       // just with BLACKLIST_AFTER_ROTATION), as the reference answers.
       { status: 200, body: {} },
       BLACKLISTED,
+      invalidAccess('Token has wrong type'),
       invalidAccess('Token has wrong type'),
       invalidAccess('Token has wrong type'),
     ],
