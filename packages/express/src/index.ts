@@ -85,17 +85,18 @@ export function tokenRoutes<U extends AuthUser>(
   options: TokenRoutesOptions = {},
 ): RequestHandler {
   const router = sjwt.tokenRouter(options)
-  return handler(async (req, res, next) => {
+  // Mounted in front of the app's routes, this runs on every request under its path: a request
+  // that is not for a token route goes on at once, with no promise made for it.
+  return (req, res, next) => {
     const route = router.routeFor(req.method, req.path)
     if (route === null) return next()
-    const response = await route({
+    route({
       headers: nodeHeaders(req),
       // A body parser that ran before has consumed the stream and left its result in req.body.
       readBody: () => (req.readableEnded ? { parsed: req.body as unknown } : readBody(req)),
       context: { request: req },
-    })
-    send(res, response)
-  })
+    }).then((response) => send(res, response), next)
+  }
 }
 
 /**

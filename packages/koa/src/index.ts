@@ -4,6 +4,7 @@ import type {
   AuthUser,
   CoreResponse,
   HeaderInput,
+  RouteHandler,
   SimpleJWT,
   Token,
   TokenRouterOptions,
@@ -82,20 +83,25 @@ export function tokenRoutes<U extends AuthUser>(
   options: TokenRoutesOptions = {},
 ): Middleware {
   const router = sjwt.tokenRouter(options)
-  return async (ctx, next) => {
+  // In front of the app's routes, this runs on every request: a request that is not for a token
+  // route goes on at once, with no promise of its own.
+  return (ctx, next) => {
     const route = router.routeFor(ctx.method, ctx.path)
-    if (route === null) return next()
-    const response = await route({
-      headers: nodeHeaders(ctx.req),
-      // A body parser that ran before has consumed the stream and left its result in ctx.request.body.
-      readBody: () =>
-        ctx.req.readableEnded
-          ? { parsed: (ctx.request as { body?: unknown }).body }
-          : readBody(ctx.req),
-      context: { request: ctx },
-    })
-    send(ctx, response)
+    return route === null ? next() : answer(ctx, route)
   }
+}
+
+async function answer(ctx: ParameterizedContext, route: RouteHandler): Promise<void> {
+  const response = await route({
+    headers: nodeHeaders(ctx.req),
+    // A body parser that ran before has consumed the stream and left its result in ctx.request.body.
+    readBody: () =>
+      ctx.req.readableEnded
+        ? { parsed: (ctx.request as { body?: unknown }).body }
+        : readBody(ctx.req),
+    context: { request: ctx },
+  })
+  send(ctx, response)
 }
 
 /**
