@@ -1,6 +1,6 @@
 // `pnpm bench`: every benchmark, written to RESULTS.md. `--smoke`: every benchmark once, briefly,
 // written nowhere; it checks that each still runs and asserts nothing about speed.
-// `--only core,http,reference,memory,logins` runs a part.
+// `--only core,http,stack,reference,memory,logins` runs a part.
 import { spawn, spawnSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -16,6 +16,7 @@ import {
 import { type LoginFloodOptions, type LoginFloodRow, loginFlood } from './http/logins'
 import { GUNICORN_ARGS, referenceMissing, startReference } from './http/reference'
 import type { FRAMEWORKS } from './http/routes'
+import { stackTargets } from './http/stack'
 import type { MemorySample } from './memory'
 import type { Memory } from './report'
 import { loadAverage, markdown } from './report'
@@ -23,7 +24,7 @@ import { loadAverage, markdown } from './report'
 const args = process.argv.slice(2)
 const smoke = args.includes('--smoke')
 const onlyArg = args.find((a) => a.startsWith('--only='))?.slice('--only='.length)
-const parts = new Set((onlyArg ?? 'core,http,reference,memory,logins').split(','))
+const parts = new Set((onlyArg ?? 'core,http,stack,reference,memory,logins').split(','))
 
 const CORE: GroupOptions = smoke ? { rounds: 1, time: 5 } : { rounds: 9, time: 250 }
 const HTTP: LoadOptions = smoke
@@ -53,6 +54,10 @@ async function main(): Promise<void> {
   if (parts.has('http')) {
     log('http')
     http = await frameworkTargets(HTTP, log)
+  }
+  if (parts.has('stack')) {
+    log('stack (demo-shaped apps against bare apps)')
+    http = [...http, ...(await stackTargets(HTTP, log))]
   }
   if (parts.has('reference')) {
     const missing = referenceMissing()
@@ -140,6 +145,13 @@ function evaluate(
       )
     }
   }
+  for (const target of http.filter((t) => t.title.includes('demo-shaped'))) {
+    const [, demo, refresh] = target.rows
+    if (demo === undefined || refresh === undefined) continue
+    lines.push(
+      `${target.title}: stateless view ≥ 0.85 of the bare app: ${demo.ratio.toFixed(2)} — ${met(demo.ratio >= 0.85)}; refresh (no rotation) ≥ 0.6 of it: ${refresh.ratio.toFixed(2)} — ${met(refresh.ratio >= 0.6)}`,
+    )
+  }
   for (const target of http) {
     const framework = target.title as (typeof FRAMEWORKS)[number]
     const row = (prefix: string) => target.rows.find((r) => r.name.startsWith(prefix))
@@ -174,7 +186,7 @@ function evaluate(
   if (first !== undefined && last !== undefined && lastOff !== undefined) {
     const peak = Math.max(...memory.on.slice(1).map((s) => s.rssMiB))
     lines.push(
-      `cache memory over ${last.tokens} unique tokens: RSS ${first.rssMiB.toFixed(1)} MiB after the first tenth, ${last.rssMiB.toFixed(1)} MiB at the end, peak ${peak.toFixed(1)} MiB (heap ${first.heapUsedMiB.toFixed(1)} → ${last.heapUsedMiB.toFixed(1)} MiB); with the cache off, ${lastOff.rssMiB.toFixed(1)} MiB at the end (heap ${lastOff.heapUsedMiB.toFixed(1)} MiB)`,
+      `cache memory over ${last.tokens} unique tokens: RSS ${first.rssMiB.toFixed(1)} MiB after the first tenth, ${last.rssMiB.toFixed(1)} MiB at the end, peak ${peak.toFixed(1)} MiB (heap used ${first.heapUsedMiB.toFixed(1)} → ${last.heapUsedMiB.toFixed(1)} MiB, committed ${last.heapTotalMiB.toFixed(1)} MiB, external ${last.externalMiB.toFixed(1)} MiB); with the cache off, ${lastOff.rssMiB.toFixed(1)} MiB at the end (heap used ${lastOff.heapUsedMiB.toFixed(1)} MiB, committed ${lastOff.heapTotalMiB.toFixed(1)} MiB, external ${lastOff.externalMiB.toFixed(1)} MiB); RSS with the cache on at most 40 MiB above it: ${(last.rssMiB - lastOff.rssMiB).toFixed(1)} MiB at the end, ${(peak - Math.max(...memory.off.slice(1).map((s) => s.rssMiB))).toFixed(1)} MiB between the peaks — ${met(last.rssMiB - lastOff.rssMiB <= 40 && peak - Math.max(...memory.off.slice(1).map((s) => s.rssMiB)) <= 40)}`,
     )
   }
   for (const row of logins.filter((r) => r.inFlight === 100)) {

@@ -11,6 +11,10 @@ export interface MemorySample {
   readonly tokens: number
   readonly rssMiB: number
   readonly heapUsedMiB: number
+  /** The heap's committed size, memory outside it (external strings, buffers) and ArrayBuffers. */
+  readonly heapTotalMiB: number
+  readonly externalMiB: number
+  readonly arrayBuffersMiB: number
 }
 
 const MiB = 1024 * 1024
@@ -26,8 +30,15 @@ async function main(count: number, cache: boolean): Promise<void> {
   const iat = Math.floor(Date.now() / 1000)
   const sample = (tokens: number): MemorySample => {
     gc()
-    const { rss, heapUsed } = process.memoryUsage()
-    return { tokens, rssMiB: rss / MiB, heapUsedMiB: heapUsed / MiB }
+    const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage()
+    return {
+      tokens,
+      rssMiB: rss / MiB,
+      heapUsedMiB: heapUsed / MiB,
+      heapTotalMiB: heapTotal / MiB,
+      externalMiB: external / MiB,
+      arrayBuffersMiB: arrayBuffers / MiB,
+    }
   }
   const samples = [sample(0)]
   const step = Math.max(1, Math.floor(count / 10))

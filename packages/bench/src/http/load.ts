@@ -104,7 +104,7 @@ export async function loadRoutes(served: Served, options: LoadOptions): Promise<
 }
 
 /** The server's CPU time so far, in microseconds; NaN when it has no route for it. */
-async function cpuTime(served: Served): Promise<number> {
+export async function cpuTime(served: Served): Promise<number> {
   if (served.cpu === undefined) return Number.NaN
   const usage = (await (await fetch(`${served.url}${served.cpu}`)).json()) as {
     user: number
@@ -114,7 +114,7 @@ async function cpuTime(served: Served): Promise<number> {
 }
 
 /** Requests per second answered 2xx; any other answer or error fails the run. */
-async function load(served: Served, route: Route, duration: number, connections: number) {
+export async function load(served: Served, route: Route, duration: number, connections: number) {
   const result = await autocannon({
     url: `${served.url}${route.path}`,
     connections,
