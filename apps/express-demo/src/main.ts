@@ -41,4 +41,11 @@ app.post('/api/change-password/', async (req, res) => {
   send(res, await demo.changePassword({ headers: requestHeaders(req), body: req }))
 })
 
+// The playground page, built at its first request (the app starts without it).
+app.get('/', async (_req, res) => {
+  const { playgroundPage } = await import('@simplejwt/playground')
+  const page = await playgroundPage()
+  res.set(page.headers).send(page.body)
+})
+
 await demo.listen(app)

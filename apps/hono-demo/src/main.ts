@@ -52,5 +52,11 @@ const app = new Hono<Env>()
   .post('/api/change-password/', async (c) =>
     send(c, await demo.changePassword({ headers: requestHeaders(c), body: c.req.raw.body })),
   )
+  // The playground page, built at its first request (the app starts without it).
+  .get('/', async (c) => {
+    const { playgroundPage } = await import('@simplejwt/playground')
+    const page = await playgroundPage()
+    return c.body(page.body, 200, { ...page.headers })
+  })
 
 await demo.listen(getRequestListener(app.fetch))

@@ -40,5 +40,13 @@ const app = new Koa()
   // /api/token/sliding/ and /api/token/sliding/refresh/.
   .use(tokenRoutes(sjwt, { prefix: '/api' }))
   .use(router.routes())
+  // The playground page at GET /, built at its first request (the app starts without it).
+  .use(async (ctx, next) => {
+    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next()
+    const { playgroundPage } = await import('@simplejwt/playground')
+    const page = await playgroundPage()
+    ctx.set({ ...page.headers })
+    ctx.body = page.body
+  })
 
 await demo.listen(app.callback())
