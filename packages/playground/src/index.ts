@@ -48,6 +48,8 @@ async function buildPage(): Promise<PlaygroundPage> {
       platform: 'browser',
       target: ['es2022'],
       minify: true,
+      // The client's errors take their name from their class (`SessionExpiredError`).
+      keepNames: true,
       charset: 'utf8',
       legalComments: 'none',
       write: false,

@@ -178,7 +178,7 @@ async function run(title: string, action: () => Promise<string | undefined>): Pr
 
 function describeError(error: unknown): string {
   // The client's messages never contain token bytes; other errors (network) are shown by name.
-  if (error instanceof ClientError) return `${error.name}: ${error.message}`
+  if (error instanceof ClientError) return `${error.name} (${error.code}): ${error.message}`
   if (error instanceof Error) return `${error.name}: ${error.message}`
   return 'the call failed'
 }

@@ -211,5 +211,59 @@ describe.skipIf(!available && !ci)('the playground page in Chromium', () => {
       expect(problems).toEqual([])
       await context.close()
     })
+
+    it('registers, calls the other routes, changes the password, logs out everywhere', async () => {
+      if (browser === undefined) throw new Error('Chromium did not start')
+      const context = await browser.newContext({ viewport: { width: 360, height: 780 } })
+      const page = await context.newPage()
+      await page.goto(`${app().url}/`)
+      const access = page.getByRole('article', { name: 'Access token' })
+      const response = page.getByRole('region', { name: 'Response' })
+      const log = page.getByRole('region', { name: 'Log' })
+
+      // Sign-up: the 201 answer's pair is given to the client (users 1 to 3 are seeded).
+      await page.getByLabel('Username').fill('carol')
+      await page.getByLabel('Password').fill('carol-password')
+      await page.getByRole('button', { name: 'Register' }).click()
+      await showsText(response, 'POST /api/register/ → 201')
+      await showsText(access, '"user_id": 4')
+      await showsText(log, 'Registered')
+
+      await page.getByRole('button', { name: 'Admin-only view' }).click()
+      await showsText(response, 'GET /api/admin-only-view/ → 403')
+      await page.getByRole('button', { name: 'Stateless view' }).click()
+      await showsText(response, 'GET /api/stateless-view/ → 200')
+      await showsText(response, '"id": 4')
+      await page.getByRole('button', { name: 'Refresh', exact: true }).click()
+      await showsText(response, 'POST /api/token/refresh/ → 200')
+      await showsText(log, 'Refreshed (the Refresh button).')
+
+      await page.getByLabel('Old', { exact: true }).fill('wrong')
+      await page.getByLabel('New', { exact: true }).fill('carol-new-password')
+      await page.getByRole('button', { name: 'Change password' }).click()
+      await showsText(response, 'POST /api/change-password/ → 400')
+      await showsText(response, 'Your old password was entered incorrectly.')
+      await page.getByLabel('Old', { exact: true }).fill('carol-password')
+      await page.getByRole('button', { name: 'Change password' }).click()
+      await showsText(response, 'POST /api/change-password/ → 200')
+
+      // Every token issued so far is refused: the next call's refresh is refused too, and the
+      // client forgets the tokens.
+      await page.getByRole('button', { name: 'Log out everywhere' }).click()
+      await showsText(response, 'POST /api/logout-everywhere/ → 200')
+      await page.getByRole('button', { name: 'Protected view' }).click()
+      await showsText(response, 'POST /api/token/refresh/ → 401')
+      await showsText(response, 'SessionExpiredError')
+      await showsText(access, 'None.')
+      await showsText(log, 'The refresh token was refused')
+      expect(await log.getByRole('listitem').filter({ hasText: 'on its own' }).count()).toBe(0)
+
+      // The new password logs in.
+      await page.getByLabel('Username').fill('carol')
+      await page.getByLabel('Password').fill('carol-new-password')
+      await page.getByRole('button', { name: 'Log in' }).click()
+      await showsText(access, '"user_id": 4')
+      await context.close()
+    })
   })
 })
