@@ -160,6 +160,10 @@ describe.skipIf(!available && !ci)('the playground page in Chromium', () => {
       )
       await showsText(access, 'expires in')
       await showsText(response, 'POST /api/token/ → 200')
+      // Long tokens and bodies wrap: nothing is wider than the phone.
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+        360,
+      )
       await expect.poll(() => logLines('Logged in').count()).toBe(1)
 
       await page.getByRole('button', { name: 'Protected view' }).click()
